@@ -1,0 +1,71 @@
+"""``train_model.py``'s command line: parse, load MNIST, train, report."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from capsviz.data.mnist import MnistUnavailable, load_mnist
+from capsviz.model.device import DEVICE_CHOICES, DeviceError
+from capsviz.training.checkpoint import CheckpointError
+from capsviz.training.loop import TrainConfig, Trainer, TrainingStopped
+
+
+def build_parser() -> argparse.ArgumentParser:
+    d = TrainConfig()
+    p = argparse.ArgumentParser(
+        prog="train_model.py",
+        description="Train the CapsNet on MNIST and write safetensors weights for capsviz.",
+    )
+    p.add_argument("--epochs", type=int, default=d.epochs, help="total epochs (default %(default)s)")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help="global batch size")
+    p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate")
+    p.add_argument("--lr-decay", type=float, default=d.lr_decay, help="learning-rate factor per epoch")
+    p.add_argument("--routing-iterations", type=int, default=d.routing_iterations)
+    p.add_argument("--device", choices=DEVICE_CHOICES, default=d.device)
+    p.add_argument("--data-dir", default=d.data_dir, help="MNIST folder (torchvision layout)")
+    p.add_argument("--out", default=d.out, help="weights file to write after every epoch")
+    p.add_argument(
+        "--resume",
+        metavar="FILE",
+        help="continue from a checkpoint (<out>.checkpoint.safetensors) or a weights file",
+    )
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")
+    p.add_argument("--limit-test", type=int, metavar="N", help="evaluate on the first N test images")
+    p.add_argument(
+        "--checkpoint-every", type=int, default=d.checkpoint_every, metavar="BATCHES",
+        help="also checkpoint inside an epoch every this many batches (0: only at epoch ends)",
+    )
+    p.add_argument(
+        "--precision", choices=("auto", "fp32", "bf16"), default=d.precision,
+        help="bf16 autocasts the convolutions; auto = bf16 on CUDA, fp32 elsewhere",
+    )
+    p.add_argument("--compile", action="store_true", help="torch.compile the network")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _sigterm_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    config = TrainConfig(**{k: v for k, v in vars(args).items()})
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    try:
+        train = load_mnist("train", config.data_dir)
+        test = load_mnist("test", config.data_dir)
+        history = Trainer(config, train, test).run()
+    except (MnistUnavailable, DeviceError, CheckpointError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except TrainingStopped as exc:
+        print(f"stopped: {exc}", file=sys.stderr)
+        return exc.exit_code
+    if history and not config.quiet:
+        best = history[-1]
+        print(f"wrote {config.out}: test accuracy {best['test_accuracy']:.4%} after {best['epoch']} epochs")
+    return 0

@@ -1,0 +1,1 @@
+"""Data files shipped with capsviz: trained weights and the MNIST test set."""

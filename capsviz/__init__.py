@@ -1,8 +1,14 @@
-"""capsviz: look inside a Capsule Network."""
+"""capsviz: look inside a Capsule Network.
+
+>>> import capsviz
+>>> model = capsviz.load_pretrained()
+>>> out = model(images)            # images: [B, 1, 28, 28] in [0, 1]
+"""
 
 from __future__ import annotations
 
+from capsviz.data.preprocess import preprocess
 from capsviz.model import CapsNet, load_pretrained
 
-__all__ = ["CapsNet", "load_pretrained"]
+__all__ = ["CapsNet", "load_pretrained", "preprocess"]
 __version__ = "0.1.0"

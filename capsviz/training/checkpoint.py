@@ -104,7 +104,9 @@ def load_checkpoint(
             if key.startswith("optim."):
                 _, index, slot = key.split(".", 2)
                 state.setdefault(int(index), {})[slot] = value
-        optimizer.load_state_dict({"state": state, "param_groups": json.loads(meta["param_groups"])})
+        optimizer.load_state_dict(
+            {"state": state, "param_groups": json.loads(meta["param_groups"])}
+        )
     return TrainingState(
         epoch=int(meta["epoch"]),
         batch=int(meta["batch"]),

@@ -25,7 +25,9 @@ def predict_all(
     return torch.cat(preds)
 
 
-def accuracy(model: CapsNet, images: np.ndarray | torch.Tensor, labels: np.ndarray | torch.Tensor) -> float:
+def accuracy(
+    model: CapsNet, images: np.ndarray | torch.Tensor, labels: np.ndarray | torch.Tensor
+) -> float:
     """Fraction of ``images`` classified as ``labels``."""
     preds = predict_all(model, images)
     return float((preds == torch.as_tensor(labels).long()).float().mean())

@@ -25,7 +25,7 @@ from capsviz.model.losses import capsule_loss
 from capsviz.model.weights import save_weights
 from capsviz.training.augment import batch_seed, random_shift, to_float
 from capsviz.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
-from capsviz.training.distributed import Topology, all_reduce_sum, barrier, init_topology, shutdown
+from capsviz.training.distributed import all_reduce_sum, barrier, init_topology, shutdown
 
 
 class TrainingStopped(RuntimeError):
@@ -232,7 +232,9 @@ class Trainer:
         self.model.train()
         return float(totals[0] / max(totals[1], 1.0))
 
-    def _end_epoch(self, epoch: int, seconds: float, seen: int, loss_sum: float, correct: int) -> None:
+    def _end_epoch(
+        self, epoch: int, seconds: float, seen: int, loss_sum: float, correct: int
+    ) -> None:
         test_acc = self.evaluate()
         record = {
             "epoch": epoch + 1,

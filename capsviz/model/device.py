@@ -26,15 +26,11 @@ def resolve_device(name: str | torch.device = "auto") -> torch.device:
     if text.startswith("cuda") and not torch.cuda.is_available():
         raise DeviceError("CUDA was requested but no CUDA GPU is available (use --device cpu)")
     if text == "mps" and not _mps_available():
-        raise DeviceError(
-            "MPS was requested but is not available on this machine (use --device cpu)"
-        )
+        raise DeviceError("MPS was requested but is not available on this machine (use --device cpu)")
     try:
         return torch.device(text)
     except RuntimeError:
-        raise DeviceError(
-            f"unknown device '{text}'; choose one of {', '.join(DEVICE_CHOICES)}"
-        ) from None
+        raise DeviceError(f"unknown device '{text}'; choose one of {', '.join(DEVICE_CHOICES)}") from None
 
 
 def describe_device(device: torch.device) -> str:

@@ -36,6 +36,4 @@ def capsule_loss(
     Using the *mean* squared error here instead (as some tutorials do) weakens
     the decoder ~800×, and the pose sliders then decode mush.
     """
-    return margin_loss(lengths, labels) + RECONSTRUCTION_WEIGHT * reconstruction_loss(
-        reconstruction, images
-    )
+    return margin_loss(lengths, labels) + RECONSTRUCTION_WEIGHT * reconstruction_loss(reconstruction, images)

@@ -13,9 +13,7 @@ from capsviz.model.weights import WeightsError, load_weights, shipped_weights_pa
 TRAIN_HINT = "train one with: python train_model.py --out resources/capsnet.safetensors"
 
 
-def load_pretrained(
-    device: str | torch.device = "cpu", weights: str | os.PathLike | None = None
-) -> CapsNet:
+def load_pretrained(device: str | torch.device = "cpu", weights: str | os.PathLike | None = None) -> CapsNet:
     """Load the trained CapsNet in eval mode.
 
     Parameters

@@ -98,9 +98,7 @@ def validate_tensors(tensors: dict[str, torch.Tensor], metadata: dict[str, str],
     for key, shape in expected.items():
         tensor = tensors[key]
         if tuple(tensor.shape) != shape:
-            raise WeightsError(
-                f"{name}: '{key}' has shape {tuple(tensor.shape)}, this CapsNet needs {shape}"
-            )
+            raise WeightsError(f"{name}: '{key}' has shape {tuple(tensor.shape)}, this CapsNet needs {shape}")
         if tensor.dtype not in ALLOWED_DTYPES:
             raise WeightsError(f"{name}: '{key}' has dtype {tensor.dtype}, expected floating point")
         if not torch.isfinite(tensor).all():

@@ -69,9 +69,7 @@ def save_checkpoint(
     atomic_write_bytes(Path(path), save_bytes(tensors, metadata=meta))
 
 
-def load_checkpoint(
-    path: Path, model: CapsNet, optimizer: torch.optim.Optimizer | None
-) -> TrainingState:
+def load_checkpoint(path: Path, model: CapsNet, optimizer: torch.optim.Optimizer | None) -> TrainingState:
     """Restore ``model`` (and ``optimizer``) from a checkpoint or a plain weights file.
 
     A plain weights file (from ``--out``) restarts the optimizer and continues at
@@ -104,9 +102,7 @@ def load_checkpoint(
             if key.startswith("optim."):
                 _, index, slot = key.split(".", 2)
                 state.setdefault(int(index), {})[slot] = value
-        optimizer.load_state_dict(
-            {"state": state, "param_groups": json.loads(meta["param_groups"])}
-        )
+        optimizer.load_state_dict({"state": state, "param_groups": json.loads(meta["param_groups"])})
     return TrainingState(
         epoch=int(meta["epoch"]),
         batch=int(meta["batch"]),

@@ -18,14 +18,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="train_model.py",
         description="Train the CapsNet on MNIST and write safetensors weights for capsviz.",
     )
-    p.add_argument(
-        "--epochs", type=int, default=d.epochs, help="total epochs (default %(default)s)"
-    )
+    p.add_argument("--epochs", type=int, default=d.epochs, help="total epochs (default %(default)s)")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="global batch size")
     p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate")
-    p.add_argument(
-        "--lr-decay", type=float, default=d.lr_decay, help="learning-rate factor per epoch"
-    )
+    p.add_argument("--lr-decay", type=float, default=d.lr_decay, help="learning-rate factor per epoch")
     p.add_argument("--routing-iterations", type=int, default=d.routing_iterations)
     p.add_argument("--device", choices=DEVICE_CHOICES, default=d.device)
     p.add_argument("--data-dir", default=d.data_dir, help="MNIST folder (torchvision layout)")
@@ -37,9 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")
-    p.add_argument(
-        "--limit-test", type=int, metavar="N", help="evaluate on the first N test images"
-    )
+    p.add_argument("--limit-test", type=int, metavar="N", help="evaluate on the first N test images")
     p.add_argument(
         "--checkpoint-every",
         type=int,
@@ -78,7 +72,5 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     if history and not config.quiet:
         best = history[-1]
-        print(
-            f"wrote {config.out}: test accuracy {best['test_accuracy']:.4%} after {best['epoch']} epochs"
-        )
+        print(f"wrote {config.out}: test accuracy {best['test_accuracy']:.4%} after {best['epoch']} epochs")
     return 0

@@ -10,9 +10,7 @@ from capsviz.training.augment import to_float
 
 
 @torch.no_grad()
-def predict_all(
-    model: CapsNet, images: np.ndarray | torch.Tensor, batch_size: int = 500
-) -> torch.Tensor:
+def predict_all(model: CapsNet, images: np.ndarray | torch.Tensor, batch_size: int = 500) -> torch.Tensor:
     """Predicted digit for every uint8 image ``[N, 28, 28]``, batched; returns ``[N]`` on the CPU."""
     data = torch.as_tensor(images)
     was_training = model.training
@@ -25,9 +23,7 @@ def predict_all(
     return torch.cat(preds)
 
 
-def accuracy(
-    model: CapsNet, images: np.ndarray | torch.Tensor, labels: np.ndarray | torch.Tensor
-) -> float:
+def accuracy(model: CapsNet, images: np.ndarray | torch.Tensor, labels: np.ndarray | torch.Tensor) -> float:
     """Fraction of ``images`` classified as ``labels``."""
     preds = predict_all(model, images)
     return float((preds == torch.as_tensor(labels).long()).float().mean())

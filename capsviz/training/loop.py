@@ -232,9 +232,7 @@ class Trainer:
         self.model.train()
         return float(totals[0] / max(totals[1], 1.0))
 
-    def _end_epoch(
-        self, epoch: int, seconds: float, seen: int, loss_sum: float, correct: int
-    ) -> None:
+    def _end_epoch(self, epoch: int, seconds: float, seen: int, loss_sum: float, correct: int) -> None:
         test_acc = self.evaluate()
         record = {
             "epoch": epoch + 1,

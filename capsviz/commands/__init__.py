@@ -1,0 +1,1 @@
+"""Sub-commands of the ``capsviz`` command line (each module registers one)."""

@@ -1,0 +1,34 @@
+"""Options every model-using command shares: ``--weights`` and ``--device``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from capsviz.model.capsnet import CapsNet
+from capsviz.model.device import DEVICE_CHOICES, DeviceError
+from capsviz.model.pretrained import load_pretrained
+from capsviz.model.weights import WeightsError
+
+
+class CommandError(Exception):
+    """A failure to report as one line on stderr with a non-zero exit status."""
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--weights FILE`` and ``--device {auto,cpu,cuda,mps}``."""
+    parser.add_argument("--weights", metavar="FILE", help="weights file (default: the shipped model)")
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="where the network runs")
+
+
+def load_model_from_args(args: argparse.Namespace) -> CapsNet:
+    """The model the options ask for, or :class:`CommandError` with a one-line reason."""
+    try:
+        return load_pretrained(device=args.device, weights=args.weights)
+    except (WeightsError, DeviceError) as exc:
+        raise CommandError(str(exc)) from None
+
+
+def report_error(message: str) -> None:
+    """Print ``capsviz: error: …`` on stderr, the way argparse does."""
+    print(f"capsviz: error: {message}", file=sys.stderr)

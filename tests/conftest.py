@@ -32,7 +32,7 @@ def pretrained():
 @pytest.fixture(scope="session")
 def tiny_mnist_dir(tmp_path_factory, mnist_test) -> str:
     """A torchvision-layout MNIST folder built from 512 shipped test digits (train) and 128 (test)."""
-    from capsviz.data.mnist import RAW_FILES, _write_idx, raw_dir
+    from capsviz.data.mnist import RAW_FILES, write_idx, raw_dir
 
     root = tmp_path_factory.mktemp("mnist")
     folder = raw_dir(root)
@@ -41,6 +41,6 @@ def tiny_mnist_dir(tmp_path_factory, mnist_test) -> str:
     splits = {"train": (images[:512], labels[:512]), "test": (images[512:640], labels[512:640])}
     for split, (x, y) in splits.items():
         image_name, label_name = RAW_FILES[split]
-        _write_idx(folder / image_name, x)
-        _write_idx(folder / label_name, y.astype("uint8"))
+        write_idx(folder / image_name, x)
+        write_idx(folder / label_name, y.astype("uint8"))
     return str(root)

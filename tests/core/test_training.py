@@ -1,0 +1,51 @@
+"""A tiny training run through train_model.py's CLI, and --resume continuing it exactly."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+
+from capsviz.model.weights import read_weights
+from capsviz.training.cli import main
+
+
+def run(tmp_path, name: str, data_dir: str, *extra: str) -> int:
+    return main(
+        [
+            "--data-dir", data_dir, "--out", str(tmp_path / name), "--limit-train", "128",
+            "--limit-test", "64", "--batch-size", "64", "--device", "cpu", "--seed", "7", *extra,
+        ]
+    )  # fmt: skip
+
+
+def test_two_batch_run_writes_weights_progress_and_metadata(tmp_path, tiny_mnist_dir, capsys) -> None:
+    assert run(tmp_path, "w.safetensors", tiny_mnist_dir, "--epochs", "1") == 0
+    err = capsys.readouterr().err
+    assert "loss=" in err and "acc=" in err and "img_s=" in err and "2/2" in err
+    _tensors, meta = read_weights(tmp_path / "w.safetensors")
+    assert meta["epochs"] == "1" and 0.0 <= float(meta["test_accuracy"]) <= 1.0
+    assert json.loads(meta["history"])[0]["epoch"] == 1
+    assert (tmp_path / "w.checkpoint.safetensors").is_file()
+
+
+def test_resume_gives_identical_results_to_an_uninterrupted_run(tmp_path, tiny_mnist_dir) -> None:
+    assert run(tmp_path, "straight.safetensors", tiny_mnist_dir, "--epochs", "2", "--quiet") == 0
+    assert run(tmp_path, "split.safetensors", tiny_mnist_dir, "--epochs", "1", "--quiet") == 0
+    checkpoint = str(tmp_path / "split.checkpoint.safetensors")
+    assert (
+        run(tmp_path, "split.safetensors", tiny_mnist_dir, "--epochs", "2", "--resume", checkpoint, "--quiet")
+        == 0
+    )
+    straight, meta_a = read_weights(tmp_path / "straight.safetensors")
+    resumed, meta_b = read_weights(tmp_path / "split.safetensors")
+    for key, value in straight.items():
+        assert torch.equal(value, resumed[key]), key
+    assert json.loads(meta_a["history"])[1]["loss"] == json.loads(meta_b["history"])[1]["loss"]
+
+
+def test_unavailable_device_is_a_one_line_error(tmp_path, tiny_mnist_dir, capsys) -> None:
+    if torch.cuda.is_available():
+        return
+    assert run(tmp_path, "w.safetensors", tiny_mnist_dir, "--device", "cuda") == 2
+    assert "no CUDA GPU" in capsys.readouterr().err

@@ -1,0 +1,206 @@
+"""Turn any drawing or photo into the kind of image MNIST is made of.
+
+MNIST digits are white ink on black, scaled so the longest side of the ink is
+20 px (anti-aliased, aspect kept) and placed in a 28×28 field with the centre
+of mass at the centre. The network only knows that convention, so every input
+— the canvas, a file, a photo of paper — goes through the same steps, and each
+step is kept so the app can show what happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+SIZE = 28
+BOX = 20
+CONTRAST_FLOOR = 0.05  # less contrast than this between ink and background: nothing drawn
+NOISE_FLOOR = 0.1  # ink weaker than this (relative to the strongest) is background
+BOX_THRESHOLD = 0.2  # pixels that define the ink's bounding box
+
+
+@dataclass
+class Preprocessed:
+    """The network's input and every stage that led to it.
+
+    Attributes
+    ----------
+    image : np.ndarray
+        ``[28, 28]`` float32 in [0, 1], white ink on black: what the network sees.
+    gray : np.ndarray
+        The input as grey levels in [0, 1].
+    ink : np.ndarray
+        Ink strength in [0, 1] at the input's size (background 0).
+    box : tuple of int or None
+        ``(top, left, bottom, right)`` of the ink in the input (exclusive ends).
+    scaled : np.ndarray
+        The cropped ink scaled so its longest side is 20 px.
+    inverted : bool
+        Whether the input was dark ink on a light background.
+    """
+
+    image: np.ndarray
+    gray: np.ndarray
+    ink: np.ndarray
+    box: tuple[int, int, int, int] | None
+    scaled: np.ndarray
+    inverted: bool
+
+    @property
+    def empty(self) -> bool:
+        """True when no ink was found (the image is all zeros)."""
+        return self.box is None
+
+
+def preprocess(array: np.ndarray) -> np.ndarray:
+    """Any H×W or H×W×C image (uint8, uint16, bool or float) → ``[28, 28]`` float32, MNIST-like."""
+    return preprocess_stages(array).image
+
+
+def preprocess_stages(array: np.ndarray) -> Preprocessed:
+    """Like :func:`preprocess`, keeping every intermediate stage."""
+    gray, alpha = _to_gray(array)
+    ink, inverted = _ink(gray, alpha)
+    empty = np.zeros((SIZE, SIZE), np.float32)
+    box = _ink_box(ink)
+    if box is None:
+        return Preprocessed(empty, gray, ink, None, np.zeros((0, 0), np.float32), inverted)
+    top, left, bottom, right = box
+    scaled = _scale_longest_side(ink[top:bottom, left:right], BOX)
+    return Preprocessed(_centre_by_mass(scaled), gray, ink, box, scaled, inverted)
+
+
+def _normalise(channel: np.ndarray) -> np.ndarray:
+    """Map any numeric channel to float32 in [0, 1].
+
+    uint8 and uint16 are bit depths (0 … 255 or 65535); every other type is
+    taken by its values: kept if already in [0, 1], else stretched min → 0,
+    max → 1 (so ``np.array([[0, 255]])``, which is int64, still shows its ink).
+    +inf counts as the brightest value, NaN and −inf as the darkest.
+    """
+    if channel.dtype == bool:
+        return channel.astype(np.float32)
+    if channel.dtype in (np.uint8, np.uint16):
+        return channel.astype(np.float32) / np.float32(np.iinfo(channel.dtype).max)
+    data = np.asarray(channel, dtype=np.float64)
+    finite = np.isfinite(data)
+    if not finite.all():
+        low = float(data[finite].min()) if finite.any() else 0.0
+        high = float(data[finite].max()) if finite.any() else 1.0
+        data = np.where(finite, data, np.where(np.isposinf(data), high, low))
+    low, high = float(data.min(initial=0.0)), float(data.max(initial=0.0))
+    if low < 0.0 or high > 1.0:
+        scale = max(-low, high)  # divide first: values near the float limit must not overflow
+        data, low, high = data / scale, low / scale, high / scale
+        data = (data - low) / (high - low) if high > low else np.zeros_like(data)
+    return np.clip(data, 0.0, 1.0).astype(np.float32)
+
+
+def _to_gray(array: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Grey levels and (if any pixel is transparent) the alpha channel, both in [0, 1]."""
+    data = np.asarray(array)
+    if data.ndim == 3 and data.shape[2] == 1:
+        data = data[:, :, 0]
+    if data.ndim == 2:
+        return _normalise(data), None
+    if data.ndim != 3 or data.shape[2] not in (2, 3, 4):
+        raise ValueError(f"expected an H×W or H×W×{{1,2,3,4}} image, got shape {data.shape}")
+    channels = data.shape[2]
+    colour = _normalise(data[:, :, : 1 if channels == 2 else 3])
+    gray = colour[:, :, 0] if channels == 2 else colour @ np.float32([0.299, 0.587, 0.114])
+    alpha = _normalise(data[:, :, -1]) if channels in (2, 4) else None
+    if alpha is not None and alpha.size and alpha.min() >= 1.0:
+        alpha = None
+    return np.clip(gray, 0.0, 1.0).astype(np.float32), alpha
+
+
+def _ink(gray: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, bool]:
+    """Ink strength in [0, 1] for light-on-dark, dark-on-light and transparent images."""
+    if gray.size == 0:
+        return gray, False
+    if alpha is not None:
+        weight = alpha.sum()
+        dark_ink = weight > 0 and float((gray * alpha).sum() / weight) < 0.5
+        ink = alpha * ((1.0 - gray) if dark_ink else gray)
+        return _stretch(ink, 0.0), dark_ink
+    background = _background(gray)
+    inverted = float(np.median(background)) > 0.5
+    if inverted:
+        gray, background = 1.0 - gray, 1.0 - background
+    return _stretch(gray, background), inverted
+
+
+def _background(gray: np.ndarray) -> np.ndarray | float:
+    """The paper's brightness, a plane fitted to the border (robust to ink touching it).
+
+    A photo of paper is lit unevenly; one brightness for the whole picture would
+    turn the dim side into ink. The border is taken as background, as MNIST does.
+    """
+    height, width = gray.shape
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]]).astype(np.float64)
+    if height < 8 or width < 8:
+        return float(np.median(border))
+    rows = np.concatenate([np.zeros(width), np.full(width, height - 1), np.arange(height), np.arange(height)])
+    cols = np.concatenate([np.arange(width), np.arange(width), np.zeros(height), np.full(height, width - 1)])
+    design = np.stack([np.ones_like(rows), rows / height - 0.5, cols / width - 0.5], axis=1)
+    keep = np.abs(border - np.median(border)) <= 0.25
+    if keep.sum() < 3:
+        return float(np.median(border))
+    coef = np.linalg.lstsq(design[keep], border[keep], rcond=None)[0]
+    residual = np.abs(border - design @ coef)
+    spread = 1.4826 * float(np.median(residual[keep]))
+    keep = residual <= max(3.0 * spread, 0.02)
+    if keep.sum() >= 3:
+        coef = np.linalg.lstsq(design[keep], border[keep], rcond=None)[0]
+    ys = np.arange(height)[:, None] / height - 0.5
+    xs = np.arange(width)[None, :] / width - 0.5
+    return (coef[0] + coef[1] * ys + coef[2] * xs).astype(np.float32)
+
+
+def _stretch(values: np.ndarray, background: np.ndarray | float) -> np.ndarray:
+    """Background → 0, strongest ink → 1, faint noise → 0."""
+    above = values - background
+    peak = float(above.max())
+    if peak < CONTRAST_FLOOR:
+        return np.zeros_like(values, dtype=np.float32)
+    ink = np.clip(above / peak, 0.0, 1.0)
+    ink[ink < NOISE_FLOOR] = 0.0
+    return ink.astype(np.float32)
+
+
+def _ink_box(ink: np.ndarray) -> tuple[int, int, int, int] | None:
+    strong = ink >= BOX_THRESHOLD
+    if ink.size == 0 or not strong.any():
+        return None
+    rows = np.flatnonzero(strong.any(axis=1))
+    cols = np.flatnonzero(strong.any(axis=0))
+    return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
+
+
+def _scale_longest_side(crop: np.ndarray, target: int) -> np.ndarray:
+    """Resize (anti-aliased) so the longest side is ``target``, keeping the aspect ratio."""
+    height, width = crop.shape
+    factor = target / max(height, width)
+    size = (max(1, round(height * factor)), max(1, round(width * factor)))
+    tensor = torch.from_numpy(np.ascontiguousarray(crop, dtype=np.float32))[None, None]
+    scaled = F.interpolate(tensor, size=size, mode="bilinear", antialias=factor < 1, align_corners=False)
+    scaled = scaled[0, 0].clamp_(0.0, 1.0).numpy()
+    peak = float(scaled.max())
+    return (scaled / peak).astype(np.float32) if peak > 0 else scaled
+
+
+def _centre_by_mass(scaled: np.ndarray) -> np.ndarray:
+    """Paste into 28×28 so the centre of mass lands on the centre, as MNIST was made."""
+    height, width = scaled.shape
+    mass = float(scaled.sum())
+    rows, cols = np.arange(height), np.arange(width)
+    cy = float(scaled.sum(axis=1) @ rows) / mass
+    cx = float(scaled.sum(axis=0) @ cols) / mass
+    top = int(np.clip(round(SIZE / 2 - cy), 0, SIZE - height))
+    left = int(np.clip(round(SIZE / 2 - cx), 0, SIZE - width))
+    out = np.zeros((SIZE, SIZE), np.float32)
+    out[top : top + height, left : left + width] = scaled
+    return out

@@ -7,12 +7,16 @@ downloaded weights file is safe to open. Every check fails with a one-line
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import glob
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
@@ -23,7 +27,10 @@ from capsviz.model.capsnet import CapsNet
 FORMAT = "capsviz-capsnet"
 ARCHITECTURE = "sabour2017-mnist"
 SHIPPED_NAME = "capsnet.safetensors"
-ALLOWED_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
+DTYPE_NAMES = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
+ALLOWED_DTYPES = tuple(DTYPE_NAMES.values())
+MAX_ITERATIONS = 10  # the paper uses 3; a file asking for millions would freeze the app
+PICKLE_MAGIC = (b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")  # torch.save, pickle
 
 
 class WeightsError(ValueError):
@@ -46,6 +53,7 @@ def save_weights(model: CapsNet, path: str | os.PathLike, **metadata: object) ->
     }
     meta.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in metadata.items()})
     tensors = {k: v.detach().float().cpu().contiguous() for k, v in model.state_dict().items()}
+    check_finite(tensors, path.name)  # never replace a good file with a diverged model
     atomic_write_bytes(path, _save_bytes(tensors, metadata=meta))
     return path
 
@@ -66,53 +74,131 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):  # left by a killed writer
+        stale.unlink(missing_ok=True)
 
 
 def read_weights(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    """Read and validate a weights file; return its float32 tensors and metadata."""
+    """Read and validate a weights file; return its float32 tensors and metadata.
+
+    Names, shapes and dtypes are checked from the header before any tensor is
+    read, so a large file of something else is refused without loading it.
+    """
     path = Path(path)
-    if not path.is_file():
-        raise WeightsError(f"weights file not found: {path}")
-    try:
-        with safe_open(str(path), framework="pt") as fh:
-            metadata = dict(fh.metadata() or {})
-            tensors = {name: fh.get_tensor(name) for name in fh.keys()}
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise WeightsError(f"{path.name} is not a readable safetensors file ({first})") from None
-    validate_tensors(tensors, metadata, path.name)
+
+    def inspect(metadata: dict[str, str], layout: dict[str, tuple[tuple[int, ...], str]]) -> None:
+        check_format(metadata, path.name)
+        check_layout(layout, path.name)
+
+    tensors, metadata = read_safetensors(path, WeightsError, inspect)
+    check_finite(tensors, path.name)
     return {k: v.float() for k, v in tensors.items()}, metadata
+
+
+def read_safetensors(
+    path: Path,
+    error: type[Exception],
+    inspect: Callable[[dict[str, str], dict[str, tuple[tuple[int, ...], str]]], None],
+    noun: str = "weights file",
+) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Tensors and metadata of a safetensors file; any failure is ``error`` with a one-line reason.
+
+    ``inspect(metadata, layout)`` sees the header (layout: name → (shape, dtype
+    name)) and may refuse the file before any tensor data is read.
+    """
+    if path.is_dir():
+        raise error(f"{path} is a folder, not a {noun}")
+    if not path.is_file():
+        raise error(f"{noun} not found: {path}")
+    with _reading(path, error), open(path, "rb") as raw:
+        head = raw.read(9)  # 8-byte header length, then the JSON header's "{"
+    if not head:
+        raise error(f"{path.name} is empty")
+    if head[8:] != b"{" and head.startswith(PICKLE_MAGIC):
+        raise error(
+            f"{path.name} is a PyTorch pickle (torch.save); capsviz opens only .safetensors files, "
+            "which cannot run code"
+        )
+    with _reading(path, error), safe_open(str(path), framework="pt") as fh:
+        metadata = dict(fh.metadata() or {})
+        layout = {name: _slice_layout(fh, name) for name in fh.keys()}
+    inspect(metadata, layout)
+    with _reading(path, error), safe_open(str(path), framework="pt") as fh:
+        tensors = {name: fh.get_tensor(name) for name in fh.keys()}
+    return tensors, metadata
+
+
+@contextlib.contextmanager
+def _reading(path: Path, error: type[Exception]) -> Iterator[None]:
+    try:
+        yield
+    except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = reason.removeprefix("Error while deserializing header: ")
+        if "not fully covered" in reason:
+            reason = "its size does not match its header: truncated?"
+        raise error(f"{path.name} is damaged or not a safetensors file ({reason})") from None
+
+
+def _slice_layout(fh: Any, name: str) -> tuple[tuple[int, ...], str]:
+    piece = fh.get_slice(name)
+    return tuple(piece.get_shape()), piece.get_dtype()
+
+
+def check_format(metadata: dict[str, str], name: str) -> None:
+    """Refuse files that say they are something else (a checkpoint, another model)."""
+    kind = metadata.get("format", FORMAT)
+    if kind == "capsviz-checkpoint":
+        raise WeightsError(
+            f"{name} is a training checkpoint; use the weights file train_model.py writes with --out"
+        )
+    if kind not in (FORMAT, "pt"):  # "pt" is what safetensors' own writers put there
+        raise WeightsError(f"{name} is a '{kind}' file, not capsviz CapsNet weights")
+
+
+def check_layout(layout: dict[str, tuple[tuple[int, ...], str]], name: str) -> None:
+    """Refuse anything but this architecture's names, shapes and floating-point dtypes."""
+    expected = {k: tuple(v.shape) for k, v in CapsNet().state_dict().items()}
+    missing = sorted(set(expected) - set(layout))
+    if missing:
+        raise WeightsError(f"{name} does not hold CapsNet weights: missing '{missing[0]}'")
+    unexpected = sorted(set(layout) - set(expected))
+    if unexpected:
+        raise WeightsError(f"{name} does not hold CapsNet weights: unexpected '{unexpected[0]}'")
+    for key, shape in expected.items():
+        found, dtype = layout[key]
+        if found != shape:
+            raise WeightsError(f"{name}: '{key}' has shape {found}, this CapsNet needs {shape}")
+        if dtype not in ALLOWED_DTYPES:
+            raise WeightsError(f"{name}: '{key}' has dtype {dtype}, expected floating point")
+
+
+def check_finite(tensors: dict[str, torch.Tensor], name: str) -> None:
+    for key, tensor in tensors.items():
+        if not torch.isfinite(tensor).all():
+            raise WeightsError(f"{name}: '{key}' contains NaN or infinite values")
 
 
 def validate_tensors(tensors: dict[str, torch.Tensor], metadata: dict[str, str], name: str) -> None:
     """Refuse anything that is not this architecture's weights, with the first reason found."""
-    if metadata.get("format", FORMAT) != FORMAT:
-        raise WeightsError(f"{name} is a '{metadata['format']}' file, not capsviz CapsNet weights")
-    expected = {k: tuple(v.shape) for k, v in CapsNet().state_dict().items()}
-    missing = sorted(set(expected) - set(tensors))
-    if missing:
-        raise WeightsError(f"{name} does not hold CapsNet weights: missing '{missing[0]}'")
-    unexpected = sorted(set(tensors) - set(expected))
-    if unexpected:
-        raise WeightsError(f"{name} does not hold CapsNet weights: unexpected '{unexpected[0]}'")
-    for key, shape in expected.items():
-        tensor = tensors[key]
-        if tuple(tensor.shape) != shape:
-            raise WeightsError(f"{name}: '{key}' has shape {tuple(tensor.shape)}, this CapsNet needs {shape}")
-        if tensor.dtype not in ALLOWED_DTYPES:
-            raise WeightsError(f"{name}: '{key}' has dtype {tensor.dtype}, expected floating point")
-        if not torch.isfinite(tensor).all():
-            raise WeightsError(f"{name}: '{key}' contains NaN or infinite values")
+    check_format(metadata, name)
+    check_layout(
+        {k: (tuple(v.shape), DTYPE_NAMES.get(v.dtype, str(v.dtype))) for k, v in tensors.items()}, name
+    )
+    check_finite(tensors, name)
 
 
 def load_weights(path: str | os.PathLike, device: str | torch.device = "cpu") -> CapsNet:
     """Build a CapsNet in eval mode from a validated weights file."""
     tensors, metadata = read_weights(path)
+    name = Path(path).name
     try:
         iterations = int(metadata.get("iterations", "3"))
     except ValueError:
-        raise WeightsError(f"{Path(path).name}: metadata 'iterations' is not a number") from None
-    model = CapsNet(iterations=max(1, iterations))
+        raise WeightsError(f"{name}: metadata 'iterations' is not a number") from None
+    if not 1 <= iterations <= MAX_ITERATIONS:
+        raise WeightsError(f"{name}: metadata 'iterations' is {iterations}, expected 1 to {MAX_ITERATIONS}")
+    model = CapsNet(iterations=iterations)
     model.load_state_dict(tensors)
     model.metadata = metadata
     return model.to(device).eval()

@@ -1,0 +1,374 @@
+"""Wires the state, the views and the inference worker together.
+
+User intents arrive as view signals (or direct calls from menus), become state
+changes or worker requests; state signals are then turned into draw calls on
+the views. Nothing here touches a widget, so the logic is tested with stand-in
+views.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer
+
+from capsviz.app.inference import InferenceRequest, InferenceResult, Sample, decode_pair
+from capsviz.app.latency import LatencyLog
+from capsviz.app.protocols import Views
+from capsviz.app.state import N_POSE, AppState, ModelInfo
+from capsviz.app.worker import InferenceWorker
+from capsviz.data.mnist import load_shipped_test_set
+from capsviz.model.capsnet import CapsNet
+from capsviz.model.device import describe_device
+
+STEP_MS = 900  # one routing iteration per this many ms at 1× speed
+SampleLoader = Callable[[], tuple[np.ndarray, np.ndarray]]
+
+
+def model_info(model: CapsNet, source: str | None = None) -> ModelInfo:
+    """Status-bar facts about ``model``; ``source`` names the weights file."""
+    try:
+        accuracy: float | None = float(model.metadata["test_accuracy"])
+    except (KeyError, ValueError):
+        accuracy = None
+    name = f"CapsNet · {Path(source).name}" if source else "CapsNet · shipped weights"
+    return ModelInfo(name, accuracy, describe_device(model.device), model.iterations)
+
+
+class Controller(QObject):
+    """Connects ``state`` ↔ ``views`` ↔ ``worker`` for one window.
+
+    Parameters
+    ----------
+    state : AppState
+        The observable model the views show.
+    views : Views
+        The views to drive (widgets in the app, stand-ins in tests).
+    model : CapsNet or None
+        The network; None when no weights could be loaded.
+    device : str
+        Where weights loaded from the File menu go.
+    samples : callable, optional
+        Returns ``(images, labels)`` of the MNIST test digits to browse.
+    latency_log : LatencyLog, optional
+        Where to record action → plot latencies (default: ``$CAPSVIZ_LATENCY_LOG``).
+    """
+
+    def __init__(
+        self,
+        state: AppState,
+        views: Views,
+        model: CapsNet | None,
+        *,
+        device: str = "cpu",
+        weights: str | None = None,
+        samples: SampleLoader = load_shipped_test_set,
+        latency_log: LatencyLog | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.views = views
+        self.model = model
+        self.device = device
+        self.worker = InferenceWorker(model, self)
+        self._samples_loader = samples
+        self._samples: tuple[np.ndarray, np.ndarray] | None = None
+        self._latency = latency_log if latency_log is not None else LatencyLog.from_environment()
+        self._shown_generation = 0
+        self._last_result: InferenceResult | None = None
+        self._follow_last_iteration = True
+        self._loop = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(STEP_MS)
+        self._timer.timeout.connect(self._advance)
+        self._connect()
+        if model is not None:
+            state.set_iterations(model.iterations)
+            state.set_model(model_info(model, weights))
+        else:
+            state.set_model(None)
+        self._render_all()
+
+    # wiring ------------------------------------------------------------
+    def _connect(self) -> None:
+        state, views = self.state, self.views
+        state.inputChanged.connect(self._render_input)
+        state.outputsChanged.connect(self._render_outputs)
+        state.selectedCapsuleChanged.connect(self._render_steering)
+        state.poseOffsetsChanged.connect(self._render_offsets)
+        state.reconstructionsChanged.connect(self._render_reconstructions)
+        state.routingIterationChanged.connect(self._render_routing)
+        state.iterationsChanged.connect(self._render_iterations)
+        state.playingChanged.connect(self._render_playing)
+        state.latencyChanged.connect(lambda: views.status.show_latency(state.latency_ms))
+        state.modelChanged.connect(lambda: views.status.show_model(state.model))
+        state.sampleChanged.connect(lambda: views.status.show_sample(state.sample))
+
+        views.canvas.imageChanged.connect(self.submit_drawing)
+        views.lengths.capsuleClicked.connect(self.select_capsule)
+        views.routing.playToggled.connect(self.toggle_playing)
+        views.routing.stepRequested.connect(self.step_routing)
+        views.routing.seekRequested.connect(self.seek_routing)
+        views.routing.speedChanged.connect(self.set_speed)
+        views.routing.loopToggled.connect(self.set_loop)
+        views.routing.iterationsRequested.connect(self.set_iterations)
+        views.poses.offsetChanged.connect(self.set_pose_offset)
+        views.poses.offsetReset.connect(self.reset_pose_offset)
+        views.poses.resetAll.connect(self.reset_pose)
+        views.poses.capsuleSelected.connect(lambda digit: self.select_capsule(None if digit < 0 else digit))
+
+        self.worker.resultReady.connect(self._apply_result)
+        self.worker.failed.connect(lambda text: views.status.show_error(text))
+        self.worker.modelLoaded.connect(self._model_loaded)
+        self.worker.modelLoadFailed.connect(self._model_load_failed)
+
+    # input -------------------------------------------------------------
+    def submit_drawing(self, pixels: np.ndarray, event_time: float | None = None) -> int:
+        """Classify the canvas drawing (newest wins); returns the request's generation."""
+        return self._submit(pixels, "canvas", event_time=event_time)
+
+    def open_image(self, path: str | Path, origin: str = "file") -> int:
+        """Read, show and classify an image file; a bad file is reported and nothing changes."""
+        return self._submit(str(path), origin, preview=True)
+
+    def show_array(self, array: np.ndarray, origin: str = "paste") -> int:
+        """Show and classify an image given as pixels (pasted or dropped)."""
+        return self._submit(np.asarray(array), origin, preview=True)
+
+    def show_sample(self, index: int) -> int:
+        """Show MNIST test digit ``index`` (wraps around) from the shipped set."""
+        images, labels = self.samples()
+        index %= len(images)
+        sample = Sample(index, int(labels[index]))
+        return self._submit(images[index], "sample", preview=True, sample=sample)
+
+    def next_sample(self, step: int = 1) -> int:
+        current = self.state.sample.index if self.state.sample is not None else -1 if step > 0 else 0
+        return self.show_sample(current + step)
+
+    def previous_sample(self) -> int:
+        return self.next_sample(-1)
+
+    def random_sample(self) -> int:
+        return self.show_sample(random.randrange(len(self.samples()[0])))
+
+    def samples(self) -> tuple[np.ndarray, np.ndarray]:
+        """The browsable MNIST test digits, read on first use."""
+        if self._samples is None:
+            self._samples = self._samples_loader()
+        return self._samples
+
+    def _submit(
+        self,
+        source: np.ndarray | str,
+        origin: str,
+        *,
+        preview: bool = False,
+        sample: Sample | None = None,
+        event_time: float | None = None,
+    ) -> int:
+        request = InferenceRequest(
+            source=source,
+            iterations=self.state.iterations,
+            origin=origin,
+            sample=sample,
+            preview=preview,
+            event_time=time.perf_counter() if event_time is None else event_time,
+        )
+        return self.worker.submit(request)
+
+    def rerun(self) -> int | None:
+        """Run the current input again (new iterations count or new model)."""
+        if self._last_result is None:
+            return None
+        last = self._last_result.request
+        return self._submit(self._last_result.array, "rerun", sample=last.sample)
+
+    def _apply_result(self, result: InferenceResult) -> None:
+        if result.generation <= self._shown_generation:
+            return
+        start = time.perf_counter()
+        self._shown_generation = result.generation
+        self._last_result = result
+        if result.preview is not None and result.generation == self.worker.generation:
+            self.views.canvas.show_array(result.preview)
+        if result.request.origin != "rerun":
+            self.state.set_sample(result.request.sample)
+        self.state.set_input(result.stages)
+        self.state.set_outputs(result.outputs)
+        self.state.set_latency_ms(result.seconds * 1000.0)
+        done = time.perf_counter()
+        self._latency.record(
+            result.request.origin,
+            (done - result.request.event_time) * 1000.0,
+            (done - result.request.oldest_event_time) * 1000.0,
+            result.seconds * 1000.0,
+            (done - start) * 1000.0,
+        )
+
+    # capsule steering --------------------------------------------------
+    def select_capsule(self, digit: int | None) -> None:
+        """Steer digit capsule ``digit`` with the sliders; None follows the winner."""
+        self.state.set_selected_capsule(digit)
+
+    def set_pose_offset(self, dimension: int, value: float) -> None:
+        offsets = self.state.pose_offsets
+        offsets[dimension] = value
+        self.state.set_pose_offsets(offsets)
+
+    def reset_pose_offset(self, dimension: int) -> None:
+        self.set_pose_offset(dimension, 0.0)
+
+    def reset_pose(self) -> None:
+        self.state.set_pose_offsets(np.zeros(N_POSE, np.float32))
+
+    def _update_reconstructions(self) -> None:
+        outputs, digit = self.state.outputs, self.state.steered_capsule
+        if outputs is None or digit is None or self.model is None:
+            self.state.set_reconstructions(None)
+            return
+        images = decode_pair(self.model, outputs.poses[digit], self.state.pose_offsets, digit)
+        self.state.set_reconstructions((images[0], images[1]))
+
+    # routing playback --------------------------------------------------
+    def set_iterations(self, count: int) -> None:
+        """Route with ``count`` iterations (1–10) from now on, re-running the current input."""
+        before = self.state.iterations
+        self.state.set_iterations(count)
+        if self.state.iterations != before:
+            self._follow_last_iteration = True
+            self.rerun()
+
+    def play(self) -> None:
+        outputs = self.state.outputs
+        if outputs is None:
+            return
+        if self.state.routing_iteration >= outputs.iterations - 1:
+            self.state.set_routing_iteration(0)
+        self.state.set_playing(True)
+
+    def pause(self) -> None:
+        self.state.set_playing(False)
+
+    def toggle_playing(self) -> None:
+        self.pause() if self.state.playing else self.play()
+
+    def step_routing(self, delta: int) -> None:
+        """Show the iteration ``delta`` steps away (pauses playback)."""
+        self.pause()
+        self.seek_routing(self.state.routing_iteration + delta)
+
+    def seek_routing(self, iteration: int) -> None:
+        self.state.set_routing_iteration(iteration)
+        outputs = self.state.outputs
+        last = (outputs.iterations if outputs is not None else self.state.iterations) - 1
+        self._follow_last_iteration = self.state.routing_iteration >= last
+
+    def set_speed(self, factor: float) -> None:
+        """Playback speed relative to one iteration per 0.9 s."""
+        self._timer.setInterval(max(30, round(STEP_MS / max(factor, 0.01))))
+
+    def set_loop(self, loop: bool) -> None:
+        self._loop = loop
+
+    def _advance(self) -> None:
+        outputs = self.state.outputs
+        if outputs is None:
+            self.pause()
+            return
+        current = self.state.routing_iteration
+        if current < outputs.iterations - 1:
+            self.state.set_routing_iteration(current + 1)
+        elif self._loop:
+            self.state.set_routing_iteration(0)
+        else:
+            self.pause()
+        self._follow_last_iteration = self.state.routing_iteration >= outputs.iterations - 1
+
+    # model -------------------------------------------------------------
+    def load_weights(self, path: str | Path) -> None:
+        """Load another weights file in the background; a refused file keeps the current model."""
+        self.views.status.show_busy(f"Loading weights from {Path(path).name}…")
+        self.worker.load_weights(str(path), self.device)
+
+    def set_model(self, model: CapsNet, source: str | None = None) -> None:
+        self.model = model
+        self.worker.set_model(model)
+        self.state.set_model(model_info(model, source))
+        self.rerun()
+
+    def _model_loaded(self, model: CapsNet, path: str) -> None:
+        self.views.status.show_busy(None)
+        self.set_model(model, path)
+        self.views.status.show_message(f"Loaded weights from {Path(path).name}")
+
+    def _model_load_failed(self, message: str) -> None:
+        self.views.status.show_busy(None)
+        self.views.status.show_error(f"{message} (keeping the current model)", dialog=True)
+
+    # state → views -----------------------------------------------------
+    def _render_all(self) -> None:
+        self._render_input()
+        self._render_outputs()
+        self._render_offsets()
+        self._render_iterations()
+        self._render_playing()
+        self.views.status.show_model(self.state.model)
+        self.views.status.show_latency(self.state.latency_ms)
+        self.views.status.show_sample(self.state.sample)
+
+    def _render_input(self) -> None:
+        self.views.network_input.show_input(self.state.input_image)
+
+    def _render_outputs(self) -> None:
+        outputs = self.state.outputs
+        lengths = None if outputs is None else outputs.lengths
+        note = "no model loaded" if self.model is None else "draw a digit"
+        self.views.prediction.show_prediction(lengths, note)
+        if outputs is None:
+            self.pause()
+        elif self._follow_last_iteration or self.state.routing_iteration >= outputs.iterations:
+            self.state.set_routing_iteration(outputs.iterations - 1)
+        self._render_routing()
+        self._render_steering()
+
+    def _render_steering(self) -> None:
+        state = self.state
+        self.views.lengths.show_lengths(
+            None if state.outputs is None else state.outputs.lengths, state.steered_capsule
+        )
+        self.views.poses.show_capsule(state.steered_capsule, state.prediction, state.selected_capsule is None)
+        self._update_reconstructions()
+
+    def _render_offsets(self) -> None:
+        self.views.poses.show_offsets(self.state.pose_offsets)
+        self._update_reconstructions()
+
+    def _render_reconstructions(self) -> None:
+        self.views.reconstruction.show_reconstructions(self.state.reconstructions, self.state.steered_capsule)
+
+    def _render_routing(self) -> None:
+        self.views.routing.show_routing(self.state.outputs, self.state.routing_iteration)
+
+    def _render_iterations(self) -> None:
+        self.views.routing.show_iterations(self.state.iterations)
+
+    def _render_playing(self) -> None:
+        playing = self.state.playing
+        self.views.routing.show_playing(playing)
+        if playing:
+            self._timer.start()
+        else:
+            self._timer.stop()
+
+    # lifecycle ---------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop playback and the worker (waiting for a request in flight) and close the log."""
+        self._timer.stop()
+        self.worker.shutdown()
+        self._latency.close()

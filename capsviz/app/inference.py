@@ -1,0 +1,176 @@
+"""One inference request end to end, as plain arrays the views can draw.
+
+Preprocessing, the routing trace and the decoder run together in the worker
+thread; the GUI thread then only copies numbers into plots. Nothing here
+imports Qt, so the same code is testable without a display.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from capsviz.data.images import load_image
+from capsviz.data.preprocess import Preprocessed, preprocess_stages
+from capsviz.model.capsnet import CapsNet
+
+CANVAS_PIXELS = 448  # side of the drawing canvas's bitmap; loaded images are fitted to it
+
+
+@dataclass(frozen=True)
+class Sample:
+    """An MNIST test digit: its index in the shipped test set and its true label."""
+
+    index: int
+    label: int
+
+
+@dataclass(frozen=True)
+class InferenceRequest:
+    """An image to classify and how to route it.
+
+    ``source`` is an image array or the path of an image file (read in the
+    worker, so a large photo never blocks the GUI). ``origin`` says what asked
+    (``canvas``, ``file``, ``paste``, ``sample`` or ``rerun``); ``preview`` asks
+    for the input fitted to the canvas, to show loaded images there.
+    ``event_time`` is the ``time.perf_counter()`` of the user action;
+    ``first_event_time`` the oldest action merged into this request when newer
+    requests replaced older ones (for latency logging).
+    """
+
+    source: np.ndarray | str
+    iterations: int
+    origin: str = "canvas"
+    sample: Sample | None = None
+    preview: bool = False
+    event_time: float = field(default_factory=time.perf_counter)
+    first_event_time: float | None = None
+
+    @property
+    def oldest_event_time(self) -> float:
+        """The earliest user action this request answers."""
+        return self.event_time if self.first_event_time is None else self.first_event_time
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What the network made of one image, every routing iteration included.
+
+    Attributes
+    ----------
+    lengths : np.ndarray
+        ``[10]`` final digit-capsule lengths.
+    poses : np.ndarray
+        ``[10, 16]`` final digit capsules.
+    coupling : np.ndarray
+        ``[T, 1152, 10]`` c_ij used in each iteration (t = 0 is uniform).
+    iteration_lengths : np.ndarray
+        ``[T, 10]`` lengths after each iteration.
+    primary_lengths : np.ndarray
+        ``[1152]`` activation of each primary capsule.
+    reconstruction : np.ndarray
+        ``[28, 28]`` decoded from the winning capsule.
+    """
+
+    lengths: np.ndarray
+    poses: np.ndarray
+    coupling: np.ndarray
+    iteration_lengths: np.ndarray
+    primary_lengths: np.ndarray
+    reconstruction: np.ndarray
+
+    @property
+    def prediction(self) -> int:
+        """Index of the longest digit capsule."""
+        return int(np.argmax(self.lengths))
+
+    @property
+    def confidence(self) -> float:
+        """Length of the winning capsule, in [0, 1)."""
+        return float(self.lengths[self.prediction])
+
+    @property
+    def iterations(self) -> int:
+        """Number of routing iterations T."""
+        return int(self.coupling.shape[0])
+
+
+@dataclass(frozen=True)
+class InferenceResult:
+    """A finished request.
+
+    ``array`` is the decoded input (kept so routing can be re-run with other
+    settings), ``stages`` its preprocessing, ``outputs`` the network's answer
+    (None when there is no ink or no model), ``preview`` the input fitted to
+    the canvas as uint8 when the request asked for it.
+    """
+
+    generation: int
+    request: InferenceRequest
+    array: np.ndarray
+    stages: Preprocessed
+    outputs: Outputs | None
+    preview: np.ndarray | None
+    seconds: float
+
+
+@torch.no_grad()
+def run_network(model: CapsNet, image: np.ndarray, iterations: int) -> Outputs:
+    """Route one preprocessed ``[28, 28]`` image and decode its winner."""
+    batch = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None, None].to(model.device)
+    trace = model.route(batch, iterations)
+    final_poses = trace.poses[0, -1]
+    final_lengths = trace.lengths[0, -1]
+    winner = int(final_lengths.argmax())
+    reconstruction = model.decode(final_poses[winner][None], winner)[0, 0]
+    return Outputs(
+        lengths=final_lengths.float().cpu().numpy(),
+        poses=final_poses.float().cpu().numpy(),
+        coupling=trace.coupling[0].float().cpu().numpy(),
+        iteration_lengths=trace.lengths[0].float().cpu().numpy(),
+        primary_lengths=trace.primary_lengths[0].float().cpu().numpy(),
+        reconstruction=reconstruction.float().cpu().numpy(),
+    )
+
+
+def infer(model: CapsNet | None, request: InferenceRequest, generation: int = 0) -> InferenceResult:
+    """Read and preprocess the request's image and, if it holds ink and a model is loaded, run the network.
+
+    Raises :class:`capsviz.data.images.ImageError` for an unreadable file.
+    """
+    start = time.perf_counter()
+    array = load_image(request.source) if isinstance(request.source, str) else np.asarray(request.source)
+    stages = preprocess_stages(array)
+    outputs = None
+    if model is not None and not stages.empty:
+        outputs = run_network(model, stages.image, request.iterations)
+    preview = fit_to_square(stages.ink, CANVAS_PIXELS) if request.preview else None
+    return InferenceResult(generation, request, array, stages, outputs, preview, time.perf_counter() - start)
+
+
+def fit_to_square(ink: np.ndarray, size: int) -> np.ndarray:
+    """Scale ``ink`` (values in [0, 1]) to fit a ``size``×``size`` uint8 square, centred, aspect kept."""
+    out = np.zeros((size, size), np.uint8)
+    height, width = ink.shape
+    if height == 0 or width == 0:
+        return out
+    factor = size / max(height, width)
+    shape = (max(1, round(height * factor)), max(1, round(width * factor)))
+    tensor = torch.from_numpy(np.ascontiguousarray(ink, dtype=np.float32))[None, None]
+    scaled = F.interpolate(tensor, size=shape, mode="bilinear", antialias=factor < 1, align_corners=False)
+    pixels = (scaled[0, 0].clamp_(0.0, 1.0) * 255.0).round_().to(torch.uint8).numpy()
+    top, left = (size - shape[0]) // 2, (size - shape[1]) // 2
+    out[top : top + shape[0], left : left + shape[1]] = pixels
+    return out
+
+
+@torch.no_grad()
+def decode_pair(model: CapsNet, pose: np.ndarray, offsets: np.ndarray, digit: int) -> np.ndarray:
+    """Decode ``pose`` and ``pose + offsets`` as ``digit`` in one call: ``[2, 28, 28]``."""
+    batch = np.stack([pose, pose + offsets]).astype(np.float32)
+    images = model.decode(torch.from_numpy(batch).to(model.device), digit)
+    return images[:, 0].float().cpu().numpy()

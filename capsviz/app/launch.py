@@ -1,0 +1,94 @@
+"""Starting the app: the event loop for people, a headless render for ``--screenshot``."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, Qt
+from PySide6.QtWidgets import QApplication
+
+SCREENSHOT_SAMPLE = 0  # a clearly written 7 from the shipped MNIST test set
+SCREENSHOT_TIMEOUT_S = 60.0
+
+
+def needs_offscreen() -> bool:
+    """True on Linux without a display, where Qt would otherwise refuse to start."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("capsviz")
+    app.setApplicationDisplayName("capsviz")
+    return app
+
+
+def run_app(weights: str | None = None, device: str = "auto", screenshot: str | None = None) -> int:
+    """Open the explorer (or render it to ``screenshot``); returns the exit status."""
+    if screenshot and needs_offscreen():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = _application()
+    from capsviz.app.window import create_window
+
+    window = create_window(device=device, weights=weights)
+    if screenshot:
+        return render_screenshot(window, screenshot)
+    window.show()
+    return app.exec()
+
+
+def wait_until(condition: object, timeout_s: float) -> bool:
+    """Process events until ``condition()`` holds or the time is up."""
+    app = QApplication.instance()
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.005)
+    return True
+
+
+def render_screenshot(window: object, path: str, sample: int = SCREENSHOT_SAMPLE) -> int:
+    """Show MNIST test digit ``sample`` with routing at its last iteration and save the window as PNG."""
+    window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    window.show()
+    state, controller = window.state, window.controller
+    controller.show_sample(sample)
+    ready = wait_until(
+        lambda: state.sample is not None and state.sample.index == sample, SCREENSHOT_TIMEOUT_S
+    )
+    if state.outputs is not None:
+        controller.seek_routing(state.outputs.iterations - 1)
+    wait_until(lambda: False, 0.2)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    saved = window.grab().save(str(target), "PNG")
+    window.close()
+    if not saved:
+        print(f"capsviz: error: could not write {target}", file=sys.stderr)
+        return 1
+    if not ready:
+        print(
+            "capsviz: warning: the network did not answer in time; the screenshot shows no result",
+            file=sys.stderr,
+        )
+    print(f"wrote {target}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``capsviz`` command (see :mod:`capsviz.cli`), for ``capsviz.app.main``."""
+    from capsviz.cli import main as cli_main
+
+    return cli_main(argv)

@@ -1,0 +1,108 @@
+"""What the controller needs from each view: draw methods in, user intents out as signals.
+
+The widgets in :mod:`capsviz.app.views` implement these; tests replace them
+with plain objects, so the controller's logic runs without any widget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from capsviz.app.inference import Outputs, Sample
+from capsviz.app.state import ModelInfo
+
+
+class CanvasView(Protocol):
+    """Drawing surface; emits ``imageChanged(array uint8 [H, W], event_time)`` on every edit."""
+
+    imageChanged: object
+
+    def show_array(self, pixels: np.ndarray) -> None:
+        """Replace the drawing with ``pixels`` (uint8, white ink on black), undoably."""
+
+
+class InputView(Protocol):
+    def show_input(self, image: np.ndarray | None) -> None:
+        """Show the ``[28, 28]`` network input (None: nothing drawn)."""
+
+
+class PredictionView(Protocol):
+    def show_prediction(self, lengths: np.ndarray | None, note: str = "") -> None:
+        """Show the winner of ``lengths`` and its length; without lengths, show ``note``."""
+
+
+class LengthsView(Protocol):
+    """Bar chart of the ten lengths; emits ``capsuleClicked(int)``."""
+
+    capsuleClicked: object
+
+    def show_lengths(self, lengths: np.ndarray | None, steered: int | None) -> None: ...
+
+
+class RoutingView(Protocol):
+    """Routing animation; emits ``playToggled()``, ``stepRequested(int)``, ``seekRequested(int)``,
+    ``speedChanged(float)``, ``loopToggled(bool)`` and ``iterationsRequested(int)``."""
+
+    playToggled: object
+    stepRequested: object
+    seekRequested: object
+    speedChanged: object
+    loopToggled: object
+    iterationsRequested: object
+
+    def show_routing(self, outputs: Outputs | None, iteration: int) -> None: ...
+
+    def show_playing(self, playing: bool) -> None: ...
+
+    def show_iterations(self, count: int) -> None: ...
+
+
+class ReconstructionView(Protocol):
+    def show_reconstructions(self, images: tuple[np.ndarray, np.ndarray] | None, digit: int | None) -> None:
+        """Show the original and the perturbed decoder image of capsule ``digit``."""
+
+
+class PoseView(Protocol):
+    """Sixteen sliders and a capsule picker; emits ``offsetChanged(int, float)``,
+    ``offsetReset(int)``, ``resetAll()`` and ``capsuleSelected(int)`` (-1: follow the winner)."""
+
+    offsetChanged: object
+    offsetReset: object
+    resetAll: object
+    capsuleSelected: object
+
+    def show_offsets(self, offsets: np.ndarray) -> None: ...
+
+    def show_capsule(self, steered: int | None, winner: int | None, follows_winner: bool) -> None: ...
+
+
+class StatusView(Protocol):
+    def show_model(self, info: ModelInfo | None) -> None: ...
+
+    def show_latency(self, milliseconds: float | None) -> None: ...
+
+    def show_sample(self, sample: Sample | None) -> None: ...
+
+    def show_message(self, text: str) -> None: ...
+
+    def show_error(self, text: str, dialog: bool = False) -> None: ...
+
+    def show_busy(self, text: str | None) -> None:
+        """Show that a long job runs (``text``), or that it ended (None)."""
+
+
+@dataclass
+class Views:
+    """The set of views one controller drives."""
+
+    canvas: CanvasView
+    network_input: InputView
+    prediction: PredictionView
+    lengths: LengthsView
+    routing: RoutingView
+    reconstruction: ReconstructionView
+    poses: PoseView
+    status: StatusView

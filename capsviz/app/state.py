@@ -1,0 +1,193 @@
+"""The one observable model of what the app shows.
+
+Everything a view draws lives here; setters emit a signal only when a value
+really changes, so views redraw exactly when needed. The controller is the
+only writer; views and analysis panels read it and listen to its signals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from capsviz.app.inference import Outputs, Sample
+from capsviz.data.preprocess import Preprocessed
+
+N_POSE = 16
+POSE_RANGE = 0.25
+MAX_ITERATIONS = 10
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the status bar says about the loaded network."""
+
+    name: str
+    accuracy: float | None
+    device: str
+    iterations: int
+
+
+class AppState(QObject):
+    """Observable state: input, network outputs, capsule steering and routing playback.
+
+    Signals carry no payload; read the matching property.
+    """
+
+    inputChanged = Signal()
+    outputsChanged = Signal()
+    selectedCapsuleChanged = Signal()
+    poseOffsetsChanged = Signal()
+    reconstructionsChanged = Signal()
+    routingIterationChanged = Signal()
+    iterationsChanged = Signal()
+    playingChanged = Signal()
+    latencyChanged = Signal()
+    modelChanged = Signal()
+    sampleChanged = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._stages: Preprocessed | None = None
+        self._outputs: Outputs | None = None
+        self._selected: int | None = None
+        self._offsets = np.zeros(N_POSE, np.float32)
+        self._reconstructions: tuple[np.ndarray, np.ndarray] | None = None
+        self._routing_iteration = 0
+        self._iterations = 3
+        self._playing = False
+        self._latency_ms: float | None = None
+        self._model: ModelInfo | None = None
+        self._sample: Sample | None = None
+
+    # input and outputs -------------------------------------------------
+    @property
+    def stages(self) -> Preprocessed | None:
+        """Preprocessing of the current input (``.image`` is the 28×28 the network sees)."""
+        return self._stages
+
+    @property
+    def input_image(self) -> np.ndarray | None:
+        """The current ``[28, 28]`` network input, or None before any input."""
+        return None if self._stages is None else self._stages.image
+
+    def set_input(self, stages: Preprocessed | None) -> None:
+        self._stages = stages
+        self.inputChanged.emit()
+
+    @property
+    def outputs(self) -> Outputs | None:
+        """Network outputs (routing trace included) for the current input; None if nothing drawn."""
+        return self._outputs
+
+    def set_outputs(self, outputs: Outputs | None) -> None:
+        self._outputs = outputs
+        self.outputsChanged.emit()
+
+    @property
+    def prediction(self) -> int | None:
+        """The winning digit capsule, or None without outputs."""
+        return None if self._outputs is None else self._outputs.prediction
+
+    # capsule steering --------------------------------------------------
+    @property
+    def selected_capsule(self) -> int | None:
+        """The digit capsule the user picked to steer; None means "follow the winner"."""
+        return self._selected
+
+    def set_selected_capsule(self, digit: int | None) -> None:
+        if digit != self._selected:
+            self._selected = digit
+            self.selectedCapsuleChanged.emit()
+
+    @property
+    def steered_capsule(self) -> int | None:
+        """The capsule the sliders act on: the pick, else the winner."""
+        return self._selected if self._selected is not None else self.prediction
+
+    @property
+    def pose_offsets(self) -> np.ndarray:
+        """``[16]`` offsets added to the steered capsule's pose (read-only copy)."""
+        return self._offsets.copy()
+
+    def set_pose_offsets(self, offsets: np.ndarray) -> None:
+        values = np.clip(np.asarray(offsets, np.float32), -POSE_RANGE, POSE_RANGE)
+        if values.shape != (N_POSE,):
+            raise ValueError(f"pose offsets must have shape ({N_POSE},), got {values.shape}")
+        if not np.array_equal(values, self._offsets):
+            self._offsets = values
+            self.poseOffsetsChanged.emit()
+
+    @property
+    def reconstructions(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(original, perturbed)`` decoder images of the steered capsule."""
+        return self._reconstructions
+
+    def set_reconstructions(self, images: tuple[np.ndarray, np.ndarray] | None) -> None:
+        self._reconstructions = images
+        self.reconstructionsChanged.emit()
+
+    # routing playback --------------------------------------------------
+    @property
+    def iterations(self) -> int:
+        """Routing iterations the network runs (1–10)."""
+        return self._iterations
+
+    def set_iterations(self, count: int) -> None:
+        count = int(np.clip(count, 1, MAX_ITERATIONS))
+        if count != self._iterations:
+            self._iterations = count
+            self.iterationsChanged.emit()
+
+    @property
+    def routing_iteration(self) -> int:
+        """Routing iteration on display, 0-based, within the current trace."""
+        return self._routing_iteration
+
+    def set_routing_iteration(self, index: int) -> None:
+        last = self._outputs.iterations - 1 if self._outputs is not None else self._iterations - 1
+        index = int(np.clip(index, 0, max(last, 0)))
+        if index != self._routing_iteration:
+            self._routing_iteration = index
+            self.routingIterationChanged.emit()
+
+    @property
+    def playing(self) -> bool:
+        """Whether the routing animation runs."""
+        return self._playing
+
+    def set_playing(self, playing: bool) -> None:
+        if playing != self._playing:
+            self._playing = playing
+            self.playingChanged.emit()
+
+    # status ------------------------------------------------------------
+    @property
+    def latency_ms(self) -> float | None:
+        """Time the last request spent in preprocessing and the network."""
+        return self._latency_ms
+
+    def set_latency_ms(self, value: float | None) -> None:
+        self._latency_ms = value
+        self.latencyChanged.emit()
+
+    @property
+    def model(self) -> ModelInfo | None:
+        """The loaded network, or None when no weights could be loaded."""
+        return self._model
+
+    def set_model(self, info: ModelInfo | None) -> None:
+        self._model = info
+        self.modelChanged.emit()
+
+    @property
+    def sample(self) -> Sample | None:
+        """The MNIST test digit on the canvas, if one is."""
+        return self._sample
+
+    def set_sample(self, sample: Sample | None) -> None:
+        if sample != self._sample:
+            self._sample = sample
+            self.sampleChanged.emit()

@@ -1,0 +1,108 @@
+"""Bar charts of digit-capsule lengths with the margin-loss targets 0.9 and 0.1."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QWidget
+
+from capsviz.app import theme
+
+N_DIGITS = 10
+
+
+def length_brushes(lengths: np.ndarray | None) -> list[object]:
+    """Winner in the accent colour, the other capsules grey."""
+    winner = None if lengths is None else int(np.argmax(lengths))
+    return [pg.mkBrush(theme.ACCENT if j == winner else theme.BAR) for j in range(N_DIGITS)]
+
+
+def length_pens(steered: int | None) -> list[object]:
+    """An amber outline marks the capsule the sliders steer."""
+    return [pg.mkPen(theme.STEER, width=2) if j == steered else pg.mkPen(None) for j in range(N_DIGITS)]
+
+
+def add_margin_lines(plot: pg.PlotItem, labels: bool = True) -> None:
+    """Dashed lines at 0.9 (a present digit should reach it) and 0.1 (absent ones stay below).
+
+    With ``labels`` the right axis names them, where they never cover a bar.
+    """
+    for value, colour in ((0.9, theme.POSITIVE), (0.1, theme.NEGATIVE)):
+        line = pg.InfiniteLine(
+            pos=value, angle=0, pen=pg.mkPen(colour, width=1.2, style=Qt.PenStyle.DashLine)
+        )
+        line.setZValue(-5)
+        plot.addItem(line)
+    if labels:
+        plot.showAxis("right")
+        axis = plot.getAxis("right")
+        axis.setTicks([[(0.9, "present 0.9"), (0.1, "absent 0.1")]])
+        axis.setStyle(tickLength=0)
+
+
+def style_length_axes(plot: pg.PlotItem, x_label: str = "digit capsule j") -> None:
+    plot.setLabel("left", "length ‖v<sub>j</sub>‖")
+    plot.setLabel("bottom", x_label)
+    plot.getAxis("bottom").setTicks([[(j, str(j)) for j in range(N_DIGITS)]])
+    plot.getAxis("left").setTicks([[(v, f"{v:.1f}") for v in (0.0, 0.25, 0.5, 0.75, 1.0)]])
+    plot.setXRange(-0.6, N_DIGITS - 0.4, padding=0)
+    plot.setYRange(0.0, 1.05, padding=0)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+    plot.showGrid(y=True, alpha=0.12)
+
+
+class LengthPlot(pg.PlotWidget):
+    """Live bar chart of the ten capsule lengths; click a bar to steer that capsule.
+
+    Signals
+    -------
+    capsuleClicked(int)
+        The digit whose bar was clicked.
+    """
+
+    capsuleClicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lengthPlot")
+        self.setToolTip(
+            "Length of each digit capsule = how sure the network is that digit is present; "
+            "click a bar to steer that capsule with the sliders."
+        )
+        plot = self.getPlotItem()
+        style_length_axes(plot)
+        add_margin_lines(plot)
+        self._lengths = np.zeros(N_DIGITS, np.float32)
+        self.bars = pg.BarGraphItem(
+            x=np.arange(N_DIGITS), height=self._lengths, width=0.72, brushes=length_brushes(None)
+        )
+        plot.addItem(self.bars)
+        self._value = pg.TextItem(color=theme.TEXT, anchor=(0.5, 1.0))
+        plot.addItem(self._value)
+        self._value.hide()
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    def lengths(self) -> np.ndarray:
+        """The lengths on display (zeros when nothing is drawn)."""
+        return self._lengths.copy()
+
+    def show_lengths(self, lengths: np.ndarray | None, steered: int | None) -> None:
+        self._lengths = np.zeros(N_DIGITS, np.float32) if lengths is None else np.asarray(lengths, np.float32)
+        self.bars.setOpts(height=self._lengths, brushes=length_brushes(lengths), pens=length_pens(steered))
+        if lengths is None:
+            self._value.hide()
+            return
+        winner = int(np.argmax(self._lengths))
+        self._value.setText(f"{self._lengths[winner]:.2f}")
+        self._value.setPos(winner, float(self._lengths[winner]) + 0.015)
+        self._value.show()
+
+    def _clicked(self, event: object) -> None:
+        position = self.getPlotItem().vb.mapSceneToView(event.scenePos())
+        if isinstance(position, QPointF):
+            digit = round(position.x())
+            if 0 <= digit < N_DIGITS and -0.05 <= position.y() <= 1.05:
+                self.capsuleClicked.emit(digit)

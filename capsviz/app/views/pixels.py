@@ -1,0 +1,99 @@
+"""A small grey image shown large with crisp pixels: the 28×28 input and decoder outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from capsviz.app import theme
+
+CAPTION_HEIGHT = 20
+
+
+def grey_qimage(array: np.ndarray) -> QImage:
+    """Values in [0, 1] as an 8-bit grey QImage that owns its pixels."""
+    data = np.ascontiguousarray((np.clip(array, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
+    height, width = data.shape
+    return QImage(data.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
+
+
+class PixelImage(QWidget):
+    """Draws a 2-D array in [0, 1] enlarged without smoothing, with an optional pixel grid and caption."""
+
+    def __init__(
+        self,
+        caption: str = "",
+        grid: bool = False,
+        empty_text: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._caption = caption
+        self._grid = grid
+        self._empty_text = empty_text
+        self._array: np.ndarray | None = None
+        self._image: QImage | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(96, 96 + (CAPTION_HEIGHT if caption else 0))
+
+    def sizeHint(self) -> QSize:
+        return QSize(160, 160 + (CAPTION_HEIGHT if self._caption else 0))
+
+    def array(self) -> np.ndarray | None:
+        """The array on display (a copy), or None."""
+        return None if self._array is None else self._array.copy()
+
+    def set_array(self, array: np.ndarray | None) -> None:
+        self._array = None if array is None else np.asarray(array, np.float32).copy()
+        self._image = None if array is None else grey_qimage(self._array)
+        self.update()
+
+    def set_caption(self, caption: str) -> None:
+        self._caption = caption
+        self.update()
+
+    def _square(self) -> QRectF:
+        room = self.height() - (CAPTION_HEIGHT if self._caption else 0)
+        side = float(max(0, min(self.width(), room)))
+        return QRectF((self.width() - side) / 2, (room - side) / 2, side, side)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        square = self._square()
+        painter.fillRect(square, QColor("#000000"))
+        if self._image is not None:
+            painter.drawImage(square, self._image)
+            if self._grid and square.width() >= 3 * self._image.width():
+                self._paint_grid(painter, square, self._image.width(), self._image.height())
+        elif self._empty_text:
+            painter.setPen(QColor(theme.MUTED))
+            painter.drawText(
+                square, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._empty_text
+            )
+        painter.setPen(QPen(QColor(theme.PANEL_BORDER), 1))
+        painter.drawRect(square.adjusted(0.5, 0.5, -0.5, -0.5))
+        if self._caption:
+            painter.setPen(QColor(theme.MUTED))
+            caption = QRectF(0, square.bottom() + 2, self.width(), CAPTION_HEIGHT - 2)
+            painter.drawText(caption, Qt.AlignmentFlag.AlignCenter, self._caption)
+        painter.end()
+
+    @staticmethod
+    def _paint_grid(painter: QPainter, square: QRectF, columns: int, rows: int) -> None:
+        painter.setPen(QPen(QColor(255, 255, 255, 22), 1))
+        for k in range(1, columns):
+            x = square.left() + k * square.width() / columns
+            painter.drawLine(round(x), round(square.top()), round(x), round(square.bottom()))
+        for k in range(1, rows):
+            y = square.top() + k * square.height() / rows
+            painter.drawLine(round(square.left()), round(y), round(square.right()), round(y))
+
+
+def qimage_to_array(image: QImage) -> np.ndarray:
+    """A QImage (pasted or dropped) as an ``H×W×4`` uint8 RGBA array for preprocessing."""
+    rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)
+    height, width, row = rgba.height(), rgba.width(), rgba.bytesPerLine()
+    data = np.frombuffer(rgba.constBits(), np.uint8, count=row * height).reshape(height, row)
+    return data[:, : width * 4].reshape(height, width, 4).copy()

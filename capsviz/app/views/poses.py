@@ -1,0 +1,168 @@
+"""Sixteen sliders that nudge one digit capsule's pose, as in Figure 4 of the paper."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from capsviz.app.state import N_POSE, POSE_RANGE
+
+STEPS_PER_UNIT = 100  # slider resolution 0.01; arrow keys move 0.05, the paper's step
+ROWS_PER_COLUMN = 8
+
+
+def _format(value: float) -> str:
+    return f"{value:+.2f}".replace("-", "−")
+
+
+class PoseSliders(QWidget):
+    """Capsule picker plus sixteen ±0.25 sliders, each with its value and a reset button.
+
+    ``reset_all_button`` is left for the owner to place (e.g. in a panel header).
+
+    Signals
+    -------
+    offsetChanged(int, float)
+        Dimension and its new offset.
+    offsetReset(int)
+        Reset one dimension to 0.
+    resetAll()
+        Reset every dimension.
+    capsuleSelected(int)
+        The digit capsule to steer, or -1 to follow the winner.
+    """
+
+    offsetChanged = Signal(int, float)
+    offsetReset = Signal(int)
+    resetAll = Signal()
+    capsuleSelected = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("poseSliders")
+        self.setToolTip(
+            "Each slider adds an offset to one of the 16 pose dimensions of the steered capsule; "
+            "the decoder redraws it at once."
+        )
+        self.sliders: list[QSlider] = []
+        self.values: list[QLabel] = []
+        self.capsule_buttons: list[QToolButton] = []
+        self.reset_all_button = QPushButton("Reset all")
+        self.reset_all_button.setObjectName("resetAllButton")
+        self.reset_all_button.setToolTip("Set all sixteen offsets back to 0 (Ctrl+R)")
+        self.reset_all_button.clicked.connect(self.resetAll.emit)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addLayout(self._picker())
+        layout.addLayout(self._slider_grid())
+
+    def _picker(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(3)
+        row.addWidget(QLabel("Steer"))
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        for digit in range(10):
+            button = QToolButton()
+            button.setObjectName("capsuleButton")
+            button.setText(str(digit))
+            button.setCheckable(True)
+            button.setToolTip(f"Steer digit capsule {digit} (key {digit})")
+            self._group.addButton(button, digit)
+            self.capsule_buttons.append(button)
+            row.addWidget(button)
+        self._group.idClicked.connect(self.capsuleSelected.emit)
+        self.follow_button = QToolButton()
+        self.follow_button.setObjectName("followWinner")
+        self.follow_button.setText("Winner")
+        self.follow_button.setCheckable(True)
+        self.follow_button.setToolTip("Always steer the winning capsule (W)")
+        self.follow_button.clicked.connect(lambda: self.capsuleSelected.emit(-1))
+        row.addWidget(self.follow_button)
+        row.addStretch(1)
+        return row
+
+    def _slider_grid(self) -> QGridLayout:
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(2)
+        limit = round(POSE_RANGE * STEPS_PER_UNIT)
+        for dim in range(N_POSE):
+            column, row = divmod(dim, ROWS_PER_COLUMN)
+            base = column * 5
+            name = QLabel(f"d{dim}")
+            name.setObjectName("caption")
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setObjectName(f"poseSlider{dim}")
+            slider.setMinimumWidth(50)
+            slider.setRange(-limit, limit)
+            slider.setSingleStep(5)
+            slider.setPageStep(5)
+            slider.setTickInterval(5)
+            slider.setToolTip(f"Offset added to pose dimension {dim} (−0.25 … +0.25)")
+            slider.valueChanged.connect(lambda steps, d=dim: self._moved(d, steps))
+            value = QLabel(_format(0.0))
+            value.setObjectName(f"poseValue{dim}")
+            value.setMinimumWidth(40)
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            reset = QToolButton()
+            reset.setObjectName("resetButton")
+            reset.setText("↺")
+            reset.setToolTip(f"Reset dimension {dim} to 0")
+            reset.clicked.connect(lambda _=False, d=dim: self.offsetReset.emit(d))
+            grid.addWidget(name, row, base)
+            grid.addWidget(slider, row, base + 1)
+            grid.addWidget(value, row, base + 2)
+            grid.addWidget(reset, row, base + 3)
+            self.sliders.append(slider)
+            self.values.append(value)
+        grid.setColumnMinimumWidth(4, 14)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(6, 1)
+        return grid
+
+    def _moved(self, dimension: int, steps: int) -> None:
+        value = steps / STEPS_PER_UNIT
+        self.values[dimension].setText(_format(value))
+        self.offsetChanged.emit(dimension, value)
+
+    def offsets(self) -> np.ndarray:
+        """The sixteen offsets the sliders show."""
+        return np.array([s.value() / STEPS_PER_UNIT for s in self.sliders], np.float32)
+
+    def show_offsets(self, offsets: np.ndarray) -> None:
+        for slider, label, value in zip(self.sliders, self.values, offsets, strict=True):
+            slider.blockSignals(True)
+            slider.setValue(round(float(value) * STEPS_PER_UNIT))
+            slider.blockSignals(False)
+            label.setText(_format(float(value)))
+
+    def show_capsule(self, steered: int | None, winner: int | None, follows_winner: bool) -> None:
+        for digit, button in enumerate(self.capsule_buttons):
+            button.setChecked(digit == steered)
+            is_winner = digit == winner
+            if button.property("winner") != is_winner:
+                button.setProperty("winner", is_winner)
+                button.style().unpolish(button)
+                button.style().polish(button)
+        if steered is None:
+            checked = self._group.checkedButton()
+            if checked is not None:
+                self._group.setExclusive(False)
+                checked.setChecked(False)
+                self._group.setExclusive(True)
+        self.follow_button.setChecked(follows_winner)
+        for slider in self.sliders:
+            slider.setEnabled(steered is not None)

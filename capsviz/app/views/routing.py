@@ -1,0 +1,279 @@
+"""Routing by agreement, one iteration at a time.
+
+The heat-map shows c_ij for all 1152 primary capsules (rows) and the 10 digit
+capsules (columns). Rows are grouped by the 32 primary capsule types (36 grid
+positions each) and, by default, the most active capsules of each type come
+first, so the capsules that carry the vote are at the top of each band and
+the way their coupling concentrates on one digit is easy to see. A grey strip
+on the left gives each primary capsule's activation ‖u_i‖. Below, the ten
+lengths after the same iteration show the winner emerge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from capsviz.app import theme
+from capsviz.app.inference import Outputs
+from capsviz.app.views.lengths import N_DIGITS, add_margin_lines, length_brushes, style_length_axes
+from capsviz.app.views.routing_controls import RoutingControls
+
+N_TYPES, N_POSITIONS = 32, 36
+N_PRIMARY = N_TYPES * N_POSITIONS
+ORDERINGS = {
+    "by_type_active_first": "type, active first",
+    "by_type": "type, position",
+    "active_first": "most active",
+}
+SCALES = {"fitted": "fitted", "absolute": "0 – 1"}
+STRIP = (-1.6, -0.65)  # x-extent of the activation strip
+UNIFORM = 0.1  # c_ij before any agreement: 1 / 10 digit capsules
+AXIS_WIDTH = 84
+# below uniform → blue, uniform → the panel's grey, above → orange → yellow
+COUPLING_COLOURS = ("#3b82f6", "#262a31", "#f97316", "#fde68a")
+
+
+def coupling_levels(coupling: np.ndarray, scale: str) -> tuple[float, float]:
+    """Colour-scale limits: the trace's own range (so small changes show) or the full 0–1."""
+    if scale == "absolute":
+        return 0.0, 1.0
+    return min(float(coupling.min()), UNIFORM - 1e-3), max(float(coupling.max()), UNIFORM + 1e-3)
+
+
+def coupling_colormap(low: float, high: float) -> pg.ColorMap:
+    """Diverging map whose neutral grey sits exactly at the uniform 1/10."""
+    neutral = (UNIFORM - low) / (high - low)
+    positions = [0.0, neutral, neutral + 0.55 * (1.0 - neutral), 1.0]
+    return pg.ColorMap(positions, list(COUPLING_COLOURS))
+
+
+def row_order(primary_lengths: np.ndarray, ordering: str) -> np.ndarray:
+    """Permutation of the 1152 primary capsules for display."""
+    if ordering == "by_type":
+        return np.arange(N_PRIMARY)
+    if ordering == "active_first":
+        return np.argsort(-primary_lengths, kind="stable")
+    blocks = primary_lengths.reshape(N_TYPES, N_POSITIONS)
+    within = np.argsort(-blocks, axis=1, kind="stable")
+    return (within + np.arange(N_TYPES)[:, None] * N_POSITIONS).reshape(-1)
+
+
+def describe_iteration(iteration: int, count: int) -> str:
+    """What the coupling at this iteration is, in one sentence."""
+    if iteration == 0:
+        return "c<sub>ij</sub> starts uniform (1/10): every primary capsule splits its vote evenly."
+    span = "1" if iteration == 1 else f"1–{iteration}"
+    return (
+        f"c<sub>ij</sub> = softmax<sub>j</sub>(b<sub>ij</sub>), where b<sub>ij</sub> sums the agreement "
+        f"û<sub>j|i</sub>·v<sub>j</sub> of iteration{'s' if iteration > 1 else ''} {span}."
+    )
+
+
+class RoutingView(QWidget):
+    """Heat-map of the coupling coefficients plus the lengths at the shown iteration."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("routingView")
+        self.setToolTip(
+            "Routing by agreement: how strongly each of the 1152 primary capsules sends its vote to "
+            "each digit capsule (c_ij), iteration by iteration."
+        )
+        self._outputs: Outputs | None = None
+        self._iteration = 0
+        self._ordering = "by_type_active_first"
+        self._scale = "fitted"
+
+        self.title = QLabel()
+        self.title.setObjectName("routingTitle")
+        self.subtitle = QLabel()
+        self.subtitle.setObjectName("caption")
+        self.subtitle.setWordWrap(True)
+        self.subtitle.setTextFormat(Qt.TextFormat.RichText)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setWeight(font.Weight.DemiBold)
+        self.title.setFont(font)
+        self.order = QComboBox()
+        self.order.setObjectName("routingOrder")
+        self.order.setToolTip("How the 1152 primary capsules (rows) are ordered")
+        for key, label in ORDERINGS.items():
+            self.order.addItem(label, key)
+        self.order.currentIndexChanged.connect(self._options_changed)
+        self.scale = QComboBox()
+        self.scale.setObjectName("routingScale")
+        self.scale.setToolTip("Colour scale of c_ij: this digit's range (small changes show) or the full 0–1")
+        for key, label in SCALES.items():
+            self.scale.addItem(label, key)
+        self.scale.currentIndexChanged.connect(self._options_changed)
+
+        self.plots = pg.GraphicsLayoutWidget()
+        self.plots.ci.layout.setContentsMargins(0, 0, 0, 0)
+        self.plots.ci.layout.setVerticalSpacing(4)
+        self.heat_plot = self.plots.addPlot(row=0, col=0)
+        self.bar_plot = self.plots.addPlot(row=1, col=0)
+        self.plots.ci.layout.setRowStretchFactor(0, 4)
+        self.plots.ci.layout.setRowStretchFactor(1, 1)
+        self._build_heatmap()
+        self._build_bars()
+
+        self.controls = RoutingControls()
+        self.playToggled = self.controls.playToggled
+        self.stepRequested = self.controls.stepRequested
+        self.seekRequested = self.controls.seekRequested
+        self.speedChanged = self.controls.speedChanged
+        self.loopToggled = self.controls.loopToggled
+        self.iterationsRequested = self.controls.iterationsRequested
+
+        options = QHBoxLayout()
+        options.setSpacing(6)
+        options.addWidget(QLabel("rows"))
+        options.addWidget(self.order)
+        options.addSpacing(8)
+        options.addWidget(QLabel("colours"))
+        options.addWidget(self.scale)
+        options.addStretch(1)
+        options.addWidget(QLabel("iterations r"))
+        options.addWidget(self.controls.iterations)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addLayout(options)
+        layout.addWidget(self.plots, 1)
+        layout.addWidget(self.controls)
+        self.show_routing(None, 0)
+
+    # construction ------------------------------------------------------
+    def _build_heatmap(self) -> None:
+        plot = self.heat_plot
+        self.coupling_image = pg.ImageItem(axisOrder="row-major")
+        plot.addItem(self.coupling_image)
+        self.activity_image = pg.ImageItem(axisOrder="row-major")
+        self.activity_image.setLookupTable(
+            pg.ColorMap([0.0, 1.0], ["#15171a", "#b8c0ca"]).getLookupTable(nPts=256)
+        )
+        plot.addItem(self.activity_image)
+        self.separators = pg.PlotDataItem(pen=pg.mkPen(QColor(0, 0, 0, 90), width=1))
+        plot.addItem(self.separators)
+        self.winner_box = pg.QtWidgets.QGraphicsRectItem(QRectF(-0.5, 0, 1, N_PRIMARY))
+        self.winner_box.setPen(pg.mkPen(theme.ACCENT, width=2, cosmetic=True))
+        self.winner_box.hide()
+        plot.addItem(self.winner_box)
+        self.colour_bar = pg.ColorBarItem(
+            values=(0.0, 1.0),
+            colorMap=coupling_colormap(0.0, 1.0),
+            label="coupling c_ij (grey = uniform 1/10)",
+            interactive=False,
+            width=14,
+            colorMapMenu=False,
+        )
+        self.colour_bar.setImageItem(self.coupling_image)
+        self.plots.addItem(self.colour_bar, row=0, col=1)
+        plot.invertY(True)
+        plot.setLabel("left", "primary capsule i")
+        plot.setLabel("top", "digit capsule j")
+        plot.showAxis("top")
+        plot.hideAxis("bottom")
+        plot.getAxis("top").setTicks(
+            [[(STRIP[0] / 2 + STRIP[1] / 2, "‖u‖"), *((j, str(j)) for j in range(10))]]
+        )
+        plot.setXRange(STRIP[0], N_DIGITS - 0.5, padding=0)
+        plot.setYRange(0, N_PRIMARY, padding=0)
+        plot.setMouseEnabled(x=False, y=True)
+        plot.setLimits(yMin=0, yMax=N_PRIMARY, minYRange=36)
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+
+    def _build_bars(self) -> None:
+        plot = self.bar_plot
+        style_length_axes(plot, x_label="digit capsule j — lengths after this iteration")
+        add_margin_lines(plot, labels=False)
+        plot.setXRange(STRIP[0], N_DIGITS - 0.5, padding=0)
+        plot.getAxis("left").setTicks([[(v, f"{v:.1f}") for v in (0.0, 0.5, 1.0)]])
+        self.bars = pg.BarGraphItem(
+            x=np.arange(N_DIGITS), height=np.zeros(N_DIGITS), width=0.72, brush=theme.BAR
+        )
+        plot.addItem(self.bars)
+        self.heat_plot.getAxis("left").setWidth(AXIS_WIDTH)
+        plot.getAxis("left").setWidth(AXIS_WIDTH)
+
+    # drawing -----------------------------------------------------------
+    @property
+    def shown_iteration(self) -> int:
+        """0-based iteration on display."""
+        return self._iteration
+
+    def shown_coupling(self) -> np.ndarray | None:
+        """c_ij on display, ``[1152, 10]`` in capsule order (i = type·36 + position)."""
+        if self._outputs is None:
+            return None
+        return self._outputs.coupling[self._iteration].copy()
+
+    def show_routing(self, outputs: Outputs | None, iteration: int) -> None:
+        self._outputs = outputs
+        self._iteration = iteration
+        if outputs is None:
+            self.title.setText("Routing by agreement")
+            self.subtitle.setText("Draw a digit to see how the primary capsules route their votes.")
+            self.coupling_image.clear()
+            self.activity_image.clear()
+            self.bars.setOpts(height=np.zeros(N_DIGITS), brushes=length_brushes(None))
+            self.winner_box.hide()
+            self.controls.show_position(0, 0)
+            return
+        count = outputs.iterations
+        self.title.setText(f"Iteration {iteration + 1} of {count}")
+        self.subtitle.setText(describe_iteration(iteration, count))
+        order = row_order(outputs.primary_lengths, self._ordering)
+        low, high = coupling_levels(outputs.coupling, self._scale)
+        colormap = coupling_colormap(low, high)
+        self.colour_bar.setColorMap(colormap)
+        self.colour_bar.setLevels(low=low, high=high)
+        self.coupling_image.setImage(
+            outputs.coupling[iteration][order],
+            autoLevels=False,
+            levels=(low, high),
+            lut=colormap.getLookupTable(nPts=256),
+        )
+        self.coupling_image.setRect(QRectF(-0.5, 0, N_DIGITS, N_PRIMARY))
+        activity = outputs.primary_lengths[order][:, None]
+        bottom, top = float(activity.min()), float(activity.max())
+        self.activity_image.setImage(activity, autoLevels=False, levels=(bottom, max(top, bottom + 1e-6)))
+        self.activity_image.setRect(QRectF(STRIP[0], 0, STRIP[1] - STRIP[0], N_PRIMARY))
+        lengths = outputs.iteration_lengths[iteration]
+        self.bars.setOpts(height=lengths, brushes=length_brushes(lengths))
+        winner = int(np.argmax(lengths))
+        self.winner_box.setRect(QRectF(winner - 0.5, 0, 1, N_PRIMARY))
+        self.winner_box.show()
+        self.controls.show_position(iteration, count)
+        self._show_row_guides()
+
+    def _show_row_guides(self) -> None:
+        axis = self.heat_plot.getAxis("left")
+        if self._ordering == "active_first":
+            self.separators.setData([], [])
+            axis.setTicks([[(r, f"#{r}") for r in range(0, N_PRIMARY, 192)]])
+            axis.setLabel("primary capsules, most active first")
+            return
+        ys = np.repeat(np.arange(1, N_TYPES) * N_POSITIONS, 2).astype(float)
+        xs = np.tile([-0.5, N_DIGITS - 0.5], N_TYPES - 1)
+        self.separators.setData(xs, ys, connect="pairs")
+        axis.setTicks([[((t + 0.5) * N_POSITIONS, f"type {t}") for t in range(0, N_TYPES, 4)], []])
+        axis.setLabel("primary capsules: 32 types × 36 positions")
+
+    def show_playing(self, playing: bool) -> None:
+        self.controls.show_playing(playing)
+
+    def show_iterations(self, count: int) -> None:
+        self.controls.show_iterations(count)
+
+    def _options_changed(self) -> None:
+        self._ordering = str(self.order.currentData())
+        self._scale = str(self.scale.currentData())
+        self.show_routing(self._outputs, self._iteration)

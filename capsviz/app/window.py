@@ -1,0 +1,315 @@
+"""The main window: panels laid out, menus attached, files and clipboard accepted.
+
+``create_window`` builds everything without starting the event loop, so tests,
+scripted demos and ``--screenshot`` use exactly the window people see.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSlider,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from capsviz.app import theme
+from capsviz.app.controller import Controller
+from capsviz.app.dialogs import show_about, show_shortcuts
+from capsviz.app.menus import build_menus
+from capsviz.app.protocols import Views
+from capsviz.app.state import AppState
+from capsviz.app.views.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
+from capsviz.app.views.lengths import LengthPlot
+from capsviz.app.views.network_input import NetworkInputView
+from capsviz.app.views.panel import Panel
+from capsviz.app.views.pixels import qimage_to_array
+from capsviz.app.views.poses import PoseSliders
+from capsviz.app.views.prediction import PredictionLabel
+from capsviz.app.views.reconstruction import ReconstructionView
+from capsviz.app.views.routing import RoutingView
+from capsviz.app.views.status import StatusPanel
+from capsviz.model.capsnet import CapsNet
+from capsviz.model.device import DeviceError
+from capsviz.model.pretrained import TRAIN_HINT, load_pretrained
+from capsviz.model.weights import WeightsError
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm);;All files (*)"
+WINDOW_SIZE = (1400, 900)
+
+
+class MainWindow(QMainWindow):
+    """capsviz's window. ``state`` and ``controller`` are public so panels can plug in."""
+
+    def __init__(
+        self, model: CapsNet | None, device: str = "cpu", weights: str | None = None, problem: str = ""
+    ) -> None:
+        super().__init__()
+        self.setObjectName("capsvizWindow")
+        self.setWindowTitle("capsviz — inside a Capsule Network")
+        self.setAcceptDrops(True)
+        self.state = AppState(self)
+        self._build_views()
+        self.controller = Controller(
+            self.state, self.views, model, device=device, weights=weights, parent=self
+        )
+        self.actions_by_name = build_menus(self)
+        self.setCentralWidget(self._build_layout(problem))
+        self.setStatusBar(self.status)
+        self.resize(*WINDOW_SIZE)
+
+    # construction ------------------------------------------------------
+    def _build_views(self) -> None:
+        self.canvas = DrawingCanvas()
+        self.canvas.setToolTip(
+            "Draw a digit with the mouse or a pen: left button draws, right button erases."
+        )
+        self.network_input = NetworkInputView()
+        self.prediction = PredictionLabel()
+        self.length_plot = LengthPlot()
+        self.routing_view = RoutingView()
+        self.reconstruction_view = ReconstructionView()
+        self.pose_sliders = PoseSliders()
+        self.status = StatusPanel()
+        self.views = Views(
+            canvas=self.canvas,
+            network_input=self.network_input,
+            prediction=self.prediction,
+            lengths=self.length_plot,
+            routing=self.routing_view,
+            reconstruction=self.reconstruction_view,
+            poses=self.pose_sliders,
+            status=self.status,
+        )
+
+    def _build_layout(self, problem: str) -> QWidget:
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.setHandleWidth(8)
+        splitter.addWidget(self._draw_panel())
+        splitter.addWidget(self._capsule_column())
+        self.insight_tabs = QTabWidget()
+        self.insight_tabs.setObjectName("insightTabs")
+        self.insight_tabs.setDocumentMode(False)
+        self.insight_tabs.addTab(self.routing_view, "Routing")
+        self.insight_tabs.setTabToolTip(0, self.routing_view.toolTip())
+        splitter.addWidget(self.insight_tabs)
+        splitter.setSizes([450, 440, 480])
+        for index, stretch in enumerate((4, 4, 5)):
+            splitter.setStretchFactor(index, stretch)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 4, 8, 8)
+        layout.setSpacing(6)
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.setVisible(bool(problem))
+        self.banner.setText(problem)
+        layout.addWidget(self.banner)
+        layout.addWidget(splitter, 1)
+        return central
+
+    def _draw_panel(self) -> Panel:
+        self.brush_slider = QSlider(Qt.Orientation.Horizontal)
+        self.brush_slider.setObjectName("brushSlider")
+        self.brush_slider.setRange(MIN_BRUSH, MAX_BRUSH)
+        self.brush_slider.setValue(self.canvas.brush_width)
+        self.brush_slider.setFixedWidth(90)
+        self.brush_slider.setToolTip("Brush width ([ and ])")
+        self.brush_slider.valueChanged.connect(self.canvas.set_brush_width)
+        eraser = QToolButton()
+        eraser.setObjectName("eraserButton")
+        eraser.setText("Eraser")
+        eraser.setCheckable(True)
+        eraser.setToolTip("Left button erases (E); the right button always erases")
+        eraser.toggled.connect(self.canvas.set_eraser)
+        self.canvas.eraserChanged.connect(eraser.setChecked)
+        undo, redo = QToolButton(), QToolButton()
+        undo.setText("↶")
+        undo.setObjectName("undoButton")
+        undo.setToolTip("Undo (Ctrl+Z)")
+        redo.setText("↷")
+        redo.setObjectName("redoButton")
+        redo.setToolTip("Redo (Ctrl+Shift+Z)")
+        undo.clicked.connect(self.canvas.undo)
+        redo.clicked.connect(self.canvas.redo)
+        undo.setEnabled(False)
+        redo.setEnabled(False)
+        self.canvas.historyChanged.connect(lambda u, r: (undo.setEnabled(u), redo.setEnabled(r)))
+        clear = QToolButton()
+        clear.setObjectName("clearButton")
+        clear.setText("Clear")
+        clear.setToolTip("Erase the canvas (Esc)")
+        clear.clicked.connect(self.canvas.clear)
+        brush_label = self.make_caption("brush")
+        panel = Panel("Draw", header=(brush_label, self.brush_slider, eraser, undo, redo, clear))
+        panel.add(self.canvas, 1)
+        row = QHBoxLayout()
+        row.setSpacing(12)
+        row.addWidget(self.network_input, 1)
+        row.addWidget(self.prediction, 1)
+        holder = QWidget()
+        holder.setLayout(row)
+        row.setContentsMargins(0, 4, 0, 0)
+        holder.setFixedHeight(210)
+        panel.add(holder)
+        return panel
+
+    def _capsule_column(self) -> QWidget:
+        lengths = Panel("Digit capsule lengths", self.length_plot, hint="the longest capsule wins")
+        steer = Panel(
+            "Steer the capsule", hint="16-D pose → decoder", header=(self.pose_sliders.reset_all_button,)
+        )
+        steer.setToolTip(self.pose_sliders.toolTip())
+        steer.add(self.reconstruction_view, 1)
+        steer.add(self.pose_sliders)
+        self.reconstruction_view.setMinimumHeight(150)
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(lengths, 4)
+        layout.addWidget(steer, 6)
+        return column
+
+    @staticmethod
+    def make_caption(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setObjectName("caption")
+        return label
+
+    # plug-in point for analysis panels ---------------------------------
+    def add_insight_panel(self, title: str, widget: QWidget) -> int:
+        """Add an analysis panel as a tab beside the routing view; returns its tab index."""
+        index = self.insight_tabs.addTab(widget, title)
+        if widget.toolTip():
+            self.insight_tabs.setTabToolTip(index, widget.toolTip())
+        return index
+
+    # commands ----------------------------------------------------------
+    def change_brush(self, delta: int) -> None:
+        self.brush_slider.setValue(self.brush_slider.value() + delta)
+
+    def open_image_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an image of a digit", "", IMAGE_FILTER)
+        if path:
+            self.controller.open_image(path)
+
+    def load_weights_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load CapsNet weights", "", "Weights (*.safetensors)")
+        if path:
+            self.controller.load_weights(path)
+
+    def save_screenshot_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save a screenshot", "capsviz.png", "PNG image (*.png)")
+        if path:
+            self.save_screenshot(path)
+
+    def save_screenshot(self, path: str) -> bool:
+        saved = self.grab().save(path, "PNG")
+        if saved:
+            self.status.show_message(f"Saved {path}")
+        else:
+            self.status.show_error(f"could not write {path}")
+        return saved
+
+    def paste(self) -> None:
+        """Classify the clipboard's image, image file or file path."""
+        if not self._accept_mime(QGuiApplication.clipboard().mimeData(), "paste"):
+            self.status.show_error("the clipboard holds no image (copy an image or an image file)")
+
+    def show_shortcuts(self) -> None:
+        show_shortcuts(self)
+
+    def show_about(self) -> None:
+        show_about(self)
+
+    def _accept_mime(self, mime: QMimeData | None, origin: str) -> bool:
+        if mime is None:
+            return False
+        if mime.hasImage():
+            image = mime.imageData()
+            if isinstance(image, QImage) and not image.isNull():
+                self.controller.show_array(qimage_to_array(image), origin)
+                return True
+        files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
+        if not files and mime.hasText() and mime.text().strip():
+            files = [mime.text().strip().splitlines()[0]]
+        if files:
+            self.controller.open_image(files[0], origin)
+            return True
+        return False
+
+    # Qt events ---------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasImage() or mime.hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self._accept_mime(event.mimeData(), "drop"):
+            event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.controller.shutdown()
+        super().closeEvent(event)
+
+
+def _load_model(device: str, weights: str | None) -> tuple[CapsNet | None, str, str]:
+    """The model, the device actually used and a note for the status bar (empty if none)."""
+    try:
+        return load_pretrained(device=device, weights=weights), device, ""
+    except DeviceError as exc:
+        note = f"{exc}; running on the CPU instead"
+        return load_pretrained(device="cpu", weights=weights), "cpu", note
+
+
+def no_model_banner(reason: str) -> str:
+    """What the window says when it has no network: why, and how to get one."""
+    hint = "" if "train" in reason else f"; {TRAIN_HINT}"
+    return (
+        f"<b>No trained network loaded.</b> {reason}{hint}. You can still draw and see the preprocessing; "
+        "load a weights file with File → Load Weights… (Ctrl+Shift+O)."
+    )
+
+
+def create_window(
+    model: CapsNet | None = None, device: str = "auto", weights: str | None = None
+) -> MainWindow:
+    """Build the themed main window (not shown, no event loop).
+
+    Parameters
+    ----------
+    model : CapsNet, optional
+        The network to explore; by default the one in ``weights`` or the shipped one.
+    device : str
+        ``auto``, ``cpu``, ``cuda`` or ``mps`` for a model loaded here and later from the File menu.
+    weights : str, optional
+        A weights file written by ``train_model.py``.
+
+    If no weights can be loaded the window still opens, explains how to train
+    a network and lets the user load a weights file.
+    """
+    app = QApplication.instance() or QApplication([])
+    theme.apply_theme(app)
+    banner, note = "", ""
+    if model is None:
+        try:
+            model, device, note = _load_model(device, weights)
+        except WeightsError as exc:
+            banner = no_model_banner(str(exc))
+    window = MainWindow(model, device=device, weights=weights, problem=banner)
+    if note:
+        window.status.show_error(note)
+    return window

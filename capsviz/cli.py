@@ -1,0 +1,101 @@
+"""The ``capsviz`` command: opens the explorer, or runs a sub-command.
+
+Each sub-command lives in ``capsviz/commands/<name>.py`` and exposes
+``register(subparsers)`` and ``run(args) -> int``. The window and Qt are only
+imported when the app itself is asked for, so ``capsviz predict`` starts fast
+and works on machines without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from capsviz import __version__
+from capsviz.commands.common import CommandError, report_error
+from capsviz.model.device import DEVICE_CHOICES
+
+COMMANDS = ("predict", "perturb")
+
+
+def _unavailable(name: str) -> Callable[[argparse._SubParsersAction], None]:
+    """A stand-in for a command module missing from this installation."""
+
+    def register(subparsers: argparse._SubParsersAction) -> None:
+        parser = subparsers.add_parser(name, help="(not available in this installation)", add_help=False)
+        parser.add_argument("rest", nargs=argparse.REMAINDER)
+
+        def run(args: argparse.Namespace) -> int:
+            raise CommandError(f"the '{name}' command is not available in this installation of capsviz")
+
+        parser.set_defaults(handler=run)
+
+    return register
+
+
+def _registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
+    registrars = []
+    for name in COMMANDS:
+        module_name = f"capsviz.commands.{name}"
+        try:
+            registrars.append(importlib.import_module(module_name).register)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            registrars.append(_unavailable(name))
+    return registrars
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="capsviz",
+        description=(
+            "Look inside a Capsule Network: draw a digit, watch routing by agreement, "
+            "steer the winning capsule through the decoder. Without a command, opens the explorer."
+        ),
+        epilog="Run 'capsviz COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument(
+        "--weights", dest="app_weights", metavar="FILE", help="weights file (default: shipped)"
+    )
+    parser.add_argument(
+        "--device", dest="app_device", choices=DEVICE_CHOICES, default="auto", help="where the network runs"
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="FILE",
+        help="render the window headless with a sample digit, save it as PNG and exit",
+    )
+    parser.add_argument("--version", action="version", version=f"capsviz {__version__}")
+    subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
+    for register in _registrars():
+        register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``capsviz`` and ``python -m capsviz``; returns the exit status."""
+    args = build_parser().parse_args(None if argv is None else list(argv))
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is not None:
+            # Options given before the command name apply to it too.
+            if getattr(args, "weights", None) is None:
+                args.weights = args.app_weights
+            if getattr(args, "device", "auto") == "auto":
+                args.device = args.app_device
+            return int(handler(args))
+        from capsviz.app.launch import run_app
+
+        return run_app(weights=args.app_weights, device=args.app_device, screenshot=args.screenshot)
+    except CommandError as exc:
+        report_error(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The drawing canvas on its own, driven with real mouse events."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from app_helpers import draw_stroke
+from PySide6.QtCore import Qt
+
+from capsviz.app.inference import CANVAS_PIXELS
+from capsviz.app.views.canvas import HISTORY_LIMIT, DrawingCanvas
+
+
+@pytest.fixture
+def canvas(qtbot):
+    widget = DrawingCanvas()
+    qtbot.addWidget(widget)
+    widget.resize(400, 400)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_stroke_draws_smooth_antialiased_ink_and_reports_each_move(canvas, qtbot):
+    seen = []
+    canvas.imageChanged.connect(lambda pixels, when: seen.append((pixels, when)))
+    draw_stroke(canvas, [(0.5, 0.2), (0.5, 0.8)])
+    pixels = canvas.pixels()
+    assert pixels.shape == (CANVAS_PIXELS, CANVAS_PIXELS)
+    column = pixels[:, CANVAS_PIXELS // 2]
+    assert column[int(0.3 * CANVAS_PIXELS) : int(0.7 * CANVAS_PIXELS)].min() == 255
+    assert pixels[:, : CANVAS_PIXELS // 3].max() == 0, "ink only where the stroke went"
+    assert len(np.unique(pixels)) > 10, "edges are anti-aliased, not jagged black/white"
+    assert len(seen) > 5, "every move reports the drawing"
+    times = [when for _, when in seen]
+    assert times == sorted(times)
+
+
+def test_right_button_and_eraser_mode_erase(canvas):
+    draw_stroke(canvas, [(0.2, 0.5), (0.8, 0.5)])
+    before = int(canvas.pixels().sum())
+    draw_stroke(canvas, [(0.5, 0.3), (0.5, 0.7)], button=Qt.MouseButton.RightButton)
+    after_right = int(canvas.pixels().sum())
+    assert after_right < before
+    canvas.set_eraser(True)
+    draw_stroke(canvas, [(0.3, 0.3), (0.3, 0.7)])
+    assert int(canvas.pixels().sum()) < after_right
+    canvas.set_eraser(False)
+    draw_stroke(canvas, [(0.7, 0.2), (0.7, 0.8)])
+    assert canvas.pixels()[:, int(0.7 * CANVAS_PIXELS)].max() == 255
+
+
+def test_brush_width_changes_stroke_width(canvas):
+    canvas.set_brush_width(10)
+    draw_stroke(canvas, [(0.25, 0.2), (0.25, 0.8)])
+    canvas.set_brush_width(60)
+    draw_stroke(canvas, [(0.75, 0.2), (0.75, 0.8)])
+    row = canvas.pixels()[CANVAS_PIXELS // 2]
+    thin = int((row[: CANVAS_PIXELS // 2] > 128).sum())
+    thick = int((row[CANVAS_PIXELS // 2 :] > 128).sum())
+    assert 6 <= thin <= 14 and 50 <= thick <= 70
+
+
+def test_clear_undo_redo(canvas):
+    draw_stroke(canvas, [(0.5, 0.2), (0.5, 0.8)])
+    one = canvas.pixels()
+    draw_stroke(canvas, [(0.2, 0.5), (0.8, 0.5)])
+    two = canvas.pixels()
+    canvas.clear()
+    assert canvas.is_blank()
+    canvas.undo()
+    assert np.array_equal(canvas.pixels(), two)
+    canvas.undo()
+    assert np.array_equal(canvas.pixels(), one)
+    canvas.redo()
+    assert np.array_equal(canvas.pixels(), two)
+    draw_stroke(canvas, [(0.1, 0.1), (0.2, 0.2)])
+    assert not canvas.can_redo(), "a new stroke drops the redo history"
+
+
+def test_history_is_bounded(canvas):
+    for k in range(HISTORY_LIMIT + 20):
+        draw_stroke(canvas, [(0.1 + 0.005 * k, 0.2), (0.1 + 0.005 * k, 0.3)])
+    undos = 0
+    while canvas.can_undo():
+        canvas.undo()
+        undos += 1
+    assert undos == HISTORY_LIMIT
+    assert not canvas.is_blank(), "the oldest strokes are beyond the history"
+
+
+def test_show_array_replaces_drawing_undoably_without_asking_for_inference(canvas):
+    seen = []
+    canvas.imageChanged.connect(lambda pixels, when: seen.append(pixels))
+    picture = np.zeros((CANVAS_PIXELS, CANVAS_PIXELS), np.uint8)
+    picture[100:300, 200:240] = 200
+    canvas.show_array(picture)
+    assert np.array_equal(canvas.pixels(), picture)
+    assert seen == []
+    canvas.undo()
+    assert canvas.is_blank()
+    with pytest.raises(ValueError, match="448"):
+        canvas.show_array(np.zeros((28, 28), np.uint8))

@@ -1,4 +1,12 @@
-"""The CapsNet of Sabour, Frosst & Hinton (2017), with a routing trace for the app."""
+"""The CapsNet of Sabour, Frosst & Hinton (2017), with a routing trace for the app.
+
+Inference on the CPU at small batches (the app's case: one drawing) runs both
+convolutions as single matrix products over patch matrices laid out
+channels-last, which beats the general convolution kernels there by about
+1.6×; ``optimize_for_inference()`` adds bfloat16 weights for the PrimaryCaps
+convolution (94 % of the arithmetic) for another ~2×. Training, autocast and
+GPUs use the ordinary convolutions. All paths compute the same function.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from capsviz.model.routing import route, squash, vector_length
+from capsviz.model.routing import route_by_digit, squash, vector_length
 
 N_PRIMARY_TYPES = 32
 PRIMARY_GRID = 6
@@ -16,6 +24,11 @@ PRIMARY_DIM = 8
 N_DIGITS = 10
 DIGIT_DIM = 16
 IMAGE_SIZE = 28
+KERNEL = 9
+CONV1_GRID = IMAGE_SIZE - KERNEL + 1  # 20
+CONV1_CHANNELS = 256
+GEMM_MAX_BATCH = 4  # up to here CPU inference runs the convolutions as matrix products
+ROUTING_CHUNK = 8  # images routed together on the CPU: their û (0.7 MiB each) stays in cache
 
 
 @dataclass
@@ -82,6 +95,22 @@ class RoutingTrace:
         return vector_length(self.primary)
 
 
+@dataclass
+class _InferenceWeights:
+    """Convolution weights re-laid out for matrix-product inference (never saved).
+
+    ``key`` ties them to the parameters they came from (storage and in-place
+    version), so loading other weights or moving the model rebuilds them.
+    """
+
+    key: tuple
+    conv1: torch.Tensor  # [81, 256]
+    conv1_bias: torch.Tensor
+    primary: torch.Tensor  # [9·9·256, 256], rows ordered (ky, kx, channel)
+    primary_bias: torch.Tensor
+    primary_conv: torch.Tensor  # [256, 256, 9, 9] for larger batches, channels-last
+
+
 class CapsNet(nn.Module):
     """Conv1 → PrimaryCaps → DigitCaps (routing by agreement) → decoder.
 
@@ -94,8 +123,10 @@ class CapsNet(nn.Module):
     def __init__(self, iterations: int = 3) -> None:
         super().__init__()
         self.iterations = iterations
-        self.conv1 = nn.Conv2d(1, 256, kernel_size=9, stride=1)
-        self.primary_conv = nn.Conv2d(256, N_PRIMARY_TYPES * PRIMARY_DIM, kernel_size=9, stride=2)
+        self.conv1 = nn.Conv2d(1, CONV1_CHANNELS, kernel_size=KERNEL, stride=1)
+        self.primary_conv = nn.Conv2d(
+            CONV1_CHANNELS, N_PRIMARY_TYPES * PRIMARY_DIM, kernel_size=KERNEL, stride=2
+        )
         self.W = nn.Parameter(0.01 * torch.randn(N_PRIMARY, N_DIGITS, DIGIT_DIM, PRIMARY_DIM))
         self.decoder = nn.Sequential(
             nn.Linear(N_DIGITS * DIGIT_DIM, 512),
@@ -106,27 +137,87 @@ class CapsNet(nn.Module):
             nn.Sigmoid(),
         )
         self.metadata: dict[str, str] = {}
+        self.inference_dtype = torch.float32
+        self._inference_weights: _InferenceWeights | None = None
 
     @property
     def device(self) -> torch.device:
         """Where the parameters live."""
         return self.W.device
 
+    def optimize_for_inference(self, bfloat16: bool = True) -> CapsNet:
+        """Opt in to bfloat16 PrimaryCaps weights for inference; returns ``self`` in eval mode.
+
+        About 2× faster at batch 1 on CPUs with native bfloat16 (AVX512-BF16,
+        AMX) and on GPUs; lengths move by ~1e-3, which changes about one MNIST
+        test prediction in 10,000. Training and anything that needs gradients
+        keep float32. ``bfloat16=False`` switches back.
+        """
+        self.inference_dtype = torch.bfloat16 if bfloat16 else torch.float32
+        self._inference_weights = None
+        return self.eval()
+
+    def _inference_path(self, images: torch.Tensor) -> bool:
+        """Whether this call may use the re-laid-out weights (no gradients, no autocast)."""
+        if torch.is_grad_enabled() or torch.is_autocast_enabled(images.device.type):
+            return False
+        return images.device.type == "cpu" or self.inference_dtype != torch.float32
+
+    def _weights_for_inference(self) -> _InferenceWeights:
+        params = (self.conv1.weight, self.conv1.bias, self.primary_conv.weight, self.primary_conv.bias)
+        key = (self.inference_dtype, *((p.device, p.data_ptr(), p._version) for p in params))
+        cached = self._inference_weights
+        if cached is not None and cached.key == key:
+            return cached
+        dtype = self.inference_dtype
+        with torch.inference_mode(False), torch.no_grad():
+            weight = self.primary_conv.weight
+            cached = _InferenceWeights(
+                key=key,
+                conv1=self.conv1.weight.reshape(CONV1_CHANNELS, -1).t().contiguous(),
+                conv1_bias=self.conv1.bias.detach().clone(),
+                primary=weight.permute(2, 3, 1, 0).reshape(-1, weight.shape[0]).to(dtype).contiguous(),
+                primary_bias=self.primary_conv.bias.to(dtype),
+                primary_conv=weight.to(dtype).contiguous(memory_format=torch.channels_last),
+            )
+        self._inference_weights = cached
+        return cached
+
+    def _primary_grid(self, images: torch.Tensor) -> torch.Tensor:
+        """PrimaryCaps pre-activations ``[B, 32 types, 36 cells, 8]``."""
+        batch = images.shape[0]
+        if not self._inference_path(images):
+            x = self.primary_conv(torch.relu(self.conv1(images)))
+            return x.float().view(batch, N_PRIMARY_TYPES, PRIMARY_DIM, -1).transpose(2, 3)
+        fast = self._weights_for_inference()
+        if batch <= GEMM_MAX_BATCH and images.device.type == "cpu":
+            patches = images.reshape(batch, IMAGE_SIZE, IMAGE_SIZE).unfold(1, KERNEL, 1).unfold(2, KERNEL, 1)
+            hidden = torch.addmm(fast.conv1_bias, patches.reshape(-1, KERNEL * KERNEL), fast.conv1)
+            hidden = hidden.relu_().view(batch, CONV1_GRID, CONV1_GRID, CONV1_CHANNELS)
+            cells = hidden.unfold(1, KERNEL, 2).unfold(2, KERNEL, 2).permute(0, 1, 2, 4, 5, 3)
+            cols = cells.reshape(batch * PRIMARY_GRID**2, -1).to(fast.primary.dtype)
+            x = torch.addmm(fast.primary_bias, cols, fast.primary).float()
+            return x.view(batch, -1, N_PRIMARY_TYPES, PRIMARY_DIM).transpose(1, 2)
+        hidden = torch.relu(self.conv1(images)).to(fast.primary_conv.dtype)
+        hidden = hidden.contiguous(memory_format=torch.channels_last)
+        x = torch.nn.functional.conv2d(hidden, fast.primary_conv, fast.primary_bias, stride=2)
+        return x.float().view(batch, N_PRIMARY_TYPES, PRIMARY_DIM, -1).transpose(2, 3)
+
     def primary_capsules(self, images: torch.Tensor) -> torch.Tensor:
         """``[B, 1152, 8]`` squashed primary capsules, ordered type·36 + row·6 + col."""
-        x = torch.relu(self.conv1(images))
-        x = self.primary_conv(x)
-        batch = x.shape[0]
-        x = x.float().view(batch, N_PRIMARY_TYPES, PRIMARY_DIM, PRIMARY_GRID, PRIMARY_GRID)
-        x = x.permute(0, 1, 3, 4, 2).reshape(batch, N_PRIMARY, PRIMARY_DIM)
-        return squash(x)
+        grid = self._primary_grid(images)
+        return squash(grid.reshape(images.shape[0], N_PRIMARY, PRIMARY_DIM))
 
-    def votes(self, primary: torch.Tensor) -> torch.Tensor:
-        """û_j|i = W_ij u_i as ``[B, 1152, 10, 16]``; W is shared, never copied per batch."""
+    def _votes_by_digit(self, primary: torch.Tensor) -> torch.Tensor:
+        """û_j|i = W_ij u_i laid out ``[B, 10, 1152, 16]`` for routing; W is shared, never copied."""
         batch = primary.shape[0]
         w = self.W.view(N_PRIMARY, N_DIGITS * DIGIT_DIM, PRIMARY_DIM)
         u_hat = torch.bmm(primary.transpose(0, 1), w.transpose(1, 2))  # [1152, B, 160]
-        return u_hat.transpose(0, 1).reshape(batch, N_PRIMARY, N_DIGITS, DIGIT_DIM)
+        return u_hat.view(N_PRIMARY, batch, N_DIGITS, DIGIT_DIM).permute(1, 2, 0, 3).contiguous()
+
+    def votes(self, primary: torch.Tensor) -> torch.Tensor:
+        """û_j|i = W_ij u_i as ``[B, 1152, 10, 16]``; W is shared, never copied per batch."""
+        return self._votes_by_digit(primary).transpose(1, 2).contiguous()
 
     def decode(self, poses: torch.Tensor, digit: int | torch.Tensor) -> torch.Tensor:
         """Render 16-D poses as the given digit capsule.
@@ -149,6 +240,14 @@ class CapsNet(nn.Module):
         masked[torch.arange(batch, device=poses.device), digits] = poses
         return self.decoder(masked.view(batch, -1)).view(batch, 1, IMAGE_SIZE, IMAGE_SIZE)
 
+    def _route_poses(self, primary: torch.Tensor, iterations: int) -> torch.Tensor:
+        """Final digit capsules ``[B, 10, 16]``, routing a few images at a time on the CPU."""
+        chunk = ROUTING_CHUNK if primary.device.type == "cpu" else max(1, primary.shape[0])
+        poses = [
+            route_by_digit(self._votes_by_digit(part), iterations).poses for part in primary.split(chunk)
+        ]
+        return poses[0] if len(poses) == 1 else torch.cat(poses)
+
     def forward(
         self,
         images: torch.Tensor,
@@ -163,7 +262,7 @@ class CapsNet(nn.Module):
         """
         primary = self.primary_capsules(images)
         with torch.autocast(images.device.type, enabled=False):
-            poses = route(self.votes(primary), iterations or self.iterations).poses
+            poses = self._route_poses(primary, iterations or self.iterations)
             lengths = vector_length(poses)
             chosen = lengths.argmax(dim=1) if labels is None else labels
             picked = poses[torch.arange(poses.shape[0], device=poses.device), chosen]
@@ -173,13 +272,14 @@ class CapsNet(nn.Module):
     def route(self, images: torch.Tensor, iterations: int | None = None) -> RoutingTrace:
         """Run routing and keep every iteration (c_ij, lengths, poses, agreement)."""
         primary = self.primary_capsules(images)
-        votes = self.votes(primary)
-        result = route(votes, iterations or self.iterations, record=True)
+        with torch.autocast(images.device.type, enabled=False):
+            votes = self._votes_by_digit(primary)
+            result = route_by_digit(votes, iterations or self.iterations, record=True)
         return RoutingTrace(
             coupling=result.coupling,
             lengths=vector_length(result.iteration_poses),
             poses=result.iteration_poses,
             agreement=result.agreement,
             primary=primary,
-            votes=votes,
+            votes=votes.transpose(1, 2).contiguous(),
         )

@@ -3,6 +3,12 @@
 Every image routes on its own: the logits b_ij start at zero per image and are
 never shared or averaged across the batch, so an image alone gets exactly the
 prediction it gets inside any batch.
+
+The work happens on predictions laid out digit-major, ``[B, J, I, D]``: then
+both sums of an iteration (s_j = Σ_i c_ij û_j|i and the agreement û_j|i · v_j)
+are batched matrix-vector products over the ``B·J`` pairs that read û in
+place, where the ``[B, I, J, D]`` layout would make a strided copy of all
+predictions twice per iteration.
 """
 
 from __future__ import annotations
@@ -77,32 +83,52 @@ def route(
     -------
     RoutingResult
     """
+    by_digit = u_hat.permute(0, 2, 1, 3).contiguous()
+    return route_by_digit(by_digit, iterations, record=record, detach_inner=detach_inner)
+
+
+def route_by_digit(
+    votes: torch.Tensor,
+    iterations: int = 3,
+    *,
+    record: bool = False,
+    detach_inner: bool = True,
+) -> RoutingResult:
+    """:func:`route` for predictions already laid out ``[B, J, I, D]`` (digit-major).
+
+    The results use the same layouts as :func:`route`: ``coupling`` and
+    ``agreement`` are ``[B, T, I, J]``.
+    """
     if iterations < 1:
         raise ValueError(f"routing needs at least 1 iteration, got {iterations}")
-    batch, n_in, n_out, _ = u_hat.shape
-    u_inner = u_hat.detach() if detach_inner else u_hat
-    logits = u_hat.new_zeros(batch, n_in, n_out)
+    batch, n_out, n_in, dim = votes.shape
+    pairs = votes.reshape(batch * n_out, n_in, dim)
+    inner = pairs.detach() if detach_inner else pairs
+    logits: torch.Tensor | None = None  # [B, J, I]; None while all zero
     couplings, agreements, steps = [], [], []
-    v = u_hat.new_zeros(batch, n_out, u_hat.shape[-1])
+    v = votes.new_zeros(batch, n_out, dim)
     for t in range(iterations):
         last = t == iterations - 1
-        c = torch.softmax(logits, dim=2)
-        source = u_hat if last else u_inner
-        s = torch.einsum("bij,bijd->bjd", c, source)
+        if logits is None:
+            c = votes.new_full((batch, n_out, n_in), 1.0 / n_out)
+        else:
+            c = torch.softmax(logits, dim=1)
+        source = pairs if last else inner
+        s = torch.bmm(c.view(batch * n_out, 1, n_in), source).view(batch, n_out, dim)
         v = squash(s)
         if record or not last:
-            agree = torch.einsum("bijd,bjd->bij", source, v)
+            agree = torch.bmm(source, v.view(batch * n_out, dim, 1)).view(batch, n_out, n_in)
         if record:
             couplings.append(c)
             agreements.append(agree)
             steps.append(v)
         if not last:
-            logits = logits + agree
+            logits = agree if logits is None else logits + agree
     if not record:
         return RoutingResult(poses=v)
     return RoutingResult(
         poses=v,
-        coupling=torch.stack(couplings, dim=1),
-        agreement=torch.stack(agreements, dim=1),
+        coupling=torch.stack(couplings, dim=1).transpose(2, 3).contiguous(),
+        agreement=torch.stack(agreements, dim=1).transpose(2, 3).contiguous(),
         iteration_poses=torch.stack(steps, dim=1),
     )

@@ -1,8 +1,9 @@
 """Atomic, pickle-free training checkpoints (model + Adam state + position).
 
 A checkpoint is a safetensors file: tensors ``model.*`` and ``optim.<i>.*`` and
-JSON metadata (epoch, next batch, optimizer settings, history) plus a SHA-256
-of all tensor bytes, so a damaged file is refused instead of silently resumed.
+JSON metadata (epoch, next batch, optimizer settings, history) plus SHA-256
+digests of all tensor bytes and of the metadata, so a damaged file is refused
+instead of silently resumed.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ from capsviz.model.capsnet import CapsNet
 from capsviz.model.weights import (
     WeightsError,
     atomic_write_bytes,
-    read_weights,
-    validate_tensors,
+    check_finite,
+    check_format,
+    check_layout,
+    read_safetensors,
 )
 
 KIND = "capsviz-checkpoint"
+DIGESTS = ("sha256", "metadata_sha256")
 
 
 class CheckpointError(RuntimeError):
@@ -40,6 +44,10 @@ class TrainingState:
     config: dict = field(default_factory=dict)
 
 
+def _damaged(name: str, why: str) -> CheckpointError:
+    return CheckpointError(f"{name} is damaged ({why}); cannot resume from it")
+
+
 def _digest(tensors: dict[str, torch.Tensor]) -> str:
     h = hashlib.sha256()
     for name in sorted(tensors):
@@ -48,11 +56,25 @@ def _digest(tensors: dict[str, torch.Tensor]) -> str:
     return h.hexdigest()
 
 
+def _metadata_digest(meta: dict[str, str]) -> str:
+    fields = {k: v for k, v in meta.items() if k not in DIGESTS}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
 def save_checkpoint(
     path: Path, model: CapsNet, optimizer: torch.optim.Optimizer, state: TrainingState
 ) -> None:
-    """Write everything needed to continue the run exactly, atomically."""
+    """Write everything needed to continue the run exactly, atomically.
+
+    A model whose weights became NaN or infinite is not written: the previous
+    checkpoint stays, and :class:`CheckpointError` says so.
+    """
+    path = Path(path)
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    try:
+        check_finite(tensors, path.name)
+    except WeightsError as exc:
+        raise CheckpointError(f"{exc}; the previous checkpoint was kept") from None
     opt = optimizer.state_dict()
     for index, slots in opt["state"].items():
         for key, value in slots.items():
@@ -66,56 +88,103 @@ def save_checkpoint(
         "param_groups": json.dumps(opt["param_groups"]),
         "sha256": _digest(tensors),
     }
-    atomic_write_bytes(Path(path), save_bytes(tensors, metadata=meta))
+    meta["metadata_sha256"] = _metadata_digest(meta)
+    atomic_write_bytes(path, save_bytes(tensors, metadata=meta))
 
 
 def load_checkpoint(path: Path, model: CapsNet, optimizer: torch.optim.Optimizer | None) -> TrainingState:
     """Restore ``model`` (and ``optimizer``) from a checkpoint or a plain weights file.
 
     A plain weights file (from ``--out``) restarts the optimizer and continues at
-    the epoch recorded in its metadata.
+    the epoch recorded in its metadata. Nothing is changed unless the whole file
+    is valid; every refusal is a one-line :class:`CheckpointError`.
     """
-    from safetensors import SafetensorError, safe_open
-
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint not found: {path}")
+    name = path.name
     try:
-        with safe_open(str(path), framework="pt") as fh:
-            meta = dict(fh.metadata() or {})
-            tensors = {k: fh.get_tensor(k) for k in fh.keys()}
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise CheckpointError(f"{path.name} is damaged and cannot be resumed ({exc})") from None
-    if meta.get("format") != KIND:
-        return _resume_from_weights(path, model)
-    if meta.get("sha256") != _digest(tensors):
-        raise CheckpointError(f"{path.name} is damaged (checksum mismatch); cannot resume from it")
-    weights = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
-    try:
-        validate_tensors(weights, {}, path.name)
+        tensors, meta = read_safetensors(
+            path, CheckpointError, lambda m, layout: _inspect(m, layout, name), "checkpoint"
+        )
+        if meta.get("format") != KIND:
+            check_finite(tensors, name)
+            return _resume_from_weights(tensors, meta, model, name)
+        _verify(tensors, meta, name)
+        weights = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
+        check_finite(weights, name)
     except WeightsError as exc:
         raise CheckpointError(str(exc)) from None
+    state = _state_from(meta, name)
+    if optimizer is not None:  # first: it is the part that can still fail
+        optim_state = _optimizer_state(tensors, meta, name)
+        try:
+            optimizer.load_state_dict(optim_state)
+        except (ValueError, KeyError, RuntimeError, TypeError) as exc:
+            raise CheckpointError(f"{name}: optimizer state does not fit this model ({exc})") from None
     model.load_state_dict(weights)
-    if optimizer is not None:
-        state: dict[int, dict[str, torch.Tensor]] = {}
+    return state
+
+
+def _inspect(meta: dict[str, str], layout: dict[str, tuple[tuple[int, ...], str]], name: str) -> None:
+    """Check names and shapes from the header, before any tensor is read."""
+    if meta.get("format") == KIND:
+        check_layout({k[len("model.") :]: v for k, v in layout.items() if k.startswith("model.")}, name)
+    else:
+        check_format(meta, name)
+        check_layout(layout, name)
+
+
+def _verify(tensors: dict[str, torch.Tensor], meta: dict[str, str], name: str) -> None:
+    if meta.get("sha256") != _digest(tensors):
+        raise _damaged(name, "checksum mismatch")
+    # Checkpoints written before the metadata digest existed carry only the tensor digest.
+    if "metadata_sha256" in meta and meta["metadata_sha256"] != _metadata_digest(meta):
+        raise _damaged(name, "metadata checksum mismatch")
+
+
+def _state_from(meta: dict[str, str], name: str) -> TrainingState:
+    try:
+        state = TrainingState(
+            epoch=int(meta["epoch"]),
+            batch=int(meta["batch"]),
+            history=json.loads(meta["history"]),
+            config=json.loads(meta["config"]),
+        )
+    except KeyError as exc:
+        raise CheckpointError(
+            f"{name} is damaged (no {exc} in its metadata); cannot resume from it"
+        ) from None
+    except ValueError as exc:
+        raise CheckpointError(
+            f"{name} is damaged (unreadable metadata: {exc}); cannot resume from it"
+        ) from None
+    if state.epoch < 0 or state.batch < 0 or not isinstance(state.history, list):
+        raise CheckpointError(
+            f"{name} is damaged (impossible position in its metadata); cannot resume from it"
+        )
+    return state
+
+
+def _optimizer_state(tensors: dict[str, torch.Tensor], meta: dict[str, str], name: str) -> dict:
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    try:
         for key, value in tensors.items():
             if key.startswith("optim."):
                 _, index, slot = key.split(".", 2)
                 state.setdefault(int(index), {})[slot] = value
-        optimizer.load_state_dict({"state": state, "param_groups": json.loads(meta["param_groups"])})
-    return TrainingState(
-        epoch=int(meta["epoch"]),
-        batch=int(meta["batch"]),
-        history=json.loads(meta["history"]),
-        config=json.loads(meta["config"]),
-    )
+        return {"state": state, "param_groups": json.loads(meta["param_groups"])}
+    except (KeyError, ValueError) as exc:
+        raise _damaged(name, f"optimizer state: {exc}") from None
 
 
-def _resume_from_weights(path: Path, model: CapsNet) -> TrainingState:
+def _resume_from_weights(
+    tensors: dict[str, torch.Tensor], meta: dict[str, str], model: CapsNet, name: str
+) -> TrainingState:
     try:
-        weights, meta = read_weights(path)
-    except WeightsError as exc:
-        raise CheckpointError(str(exc)) from None
-    model.load_state_dict(weights)
-    history = json.loads(meta.get("history", "[]"))
-    return TrainingState(epoch=int(meta.get("epochs", len(history))), batch=0, history=history)
+        history = json.loads(meta.get("history", "[]"))
+        epoch = int(meta.get("epochs", len(history)))
+    except (ValueError, TypeError) as exc:
+        raise CheckpointError(f"{name}: unreadable training history in its metadata ({exc})") from None
+    if not isinstance(history, list) or epoch < 0:
+        raise CheckpointError(f"{name}: impossible training history in its metadata")
+    model.load_state_dict({k: v.float() for k, v in tensors.items()})
+    return TrainingState(epoch=epoch, batch=0, history=history)

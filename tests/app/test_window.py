@@ -163,9 +163,19 @@ def test_routing_steps_show_the_iteration_and_its_coupling(window, qtbot, pretra
     assert view.title.text() == "Iteration 2 of 5"
 
 
-def test_open_image_file_and_bad_file(window, qtbot, tmp_path, mnist_test):
+def clearest(model, mnist_test, digit: int) -> int:
+    """Index of the test image of ``digit`` (among the first 20) the model is surest of."""
     images, labels = mnist_test
-    index = int(np.flatnonzero(labels == 3)[0])
+    candidates = np.flatnonzero(labels == digit)[:20]
+    batch = torch.from_numpy(images[candidates]).float()[:, None] / 255.0
+    with torch.no_grad():
+        lengths = model(batch).lengths[:, digit]
+    return int(candidates[int(lengths.argmax())])
+
+
+def test_open_image_file_and_bad_file(window, qtbot, tmp_path, mnist_test, pretrained):
+    images, _ = mnist_test
+    index = clearest(pretrained, mnist_test, 3)
     photo = 255 - np.kron(images[index], np.ones((6, 6), np.uint8))  # dark ink on paper, 168×168
     good = tmp_path / "three.png"
     Image.fromarray(photo).save(good)
@@ -179,9 +189,9 @@ def test_open_image_file_and_bad_file(window, qtbot, tmp_path, mnist_test):
     assert prediction(window).startswith("3"), "a bad file loses nothing"
 
 
-def test_paste_and_drop_images(window, qtbot, tmp_path, mnist_test):
-    images, labels = mnist_test
-    index = int(np.flatnonzero(labels == 4)[0])
+def test_paste_and_drop_images(window, qtbot, tmp_path, mnist_test, pretrained):
+    images, _ = mnist_test
+    index = clearest(pretrained, mnist_test, 4)
     QGuiApplication.clipboard().setImage(grey_qimage(images[index] / 255.0))
     window.paste()
     wait_for_digit(qtbot, window, 4)

@@ -1,0 +1,239 @@
+"""The controller's logic with stand-in views: no widget is created."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from app_helpers import WAIT_MS
+
+from capsviz.app.controller import Controller
+from capsviz.app.inference import InferenceRequest, Sample, infer
+from capsviz.app.latency import COLUMNS, LatencyLog
+from capsviz.app.protocols import Views
+from capsviz.app.state import AppState
+
+
+class FakeSignal:
+    """Just enough of a Qt signal: connect and emit."""
+
+    def __init__(self) -> None:
+        self.slots = []
+
+    def connect(self, slot) -> None:
+        self.slots.append(slot)
+
+    def emit(self, *args) -> None:
+        for slot in self.slots:
+            slot(*args)
+
+
+class FakeView:
+    """Records every draw call; has the signals a view of its kind emits."""
+
+    def __init__(self, *signals: str) -> None:
+        self.calls: list[tuple[str, tuple]] = []
+        for name in signals:
+            setattr(self, name, FakeSignal())
+
+    def __getattr__(self, name: str):
+        if name.startswith("show_"):
+            return lambda *args, **kwargs: self.calls.append((name, (*args, *kwargs.values())))
+        raise AttributeError(name)
+
+    def last(self, name: str) -> tuple:
+        return next(args for called, args in reversed(self.calls) if called == name)
+
+
+def fake_views() -> Views:
+    return Views(
+        canvas=FakeView("imageChanged"),
+        network_input=FakeView(),
+        prediction=FakeView(),
+        lengths=FakeView("capsuleClicked"),
+        routing=FakeView(
+            "playToggled",
+            "stepRequested",
+            "seekRequested",
+            "speedChanged",
+            "loopToggled",
+            "iterationsRequested",
+        ),
+        reconstruction=FakeView(),
+        poses=FakeView("offsetChanged", "offsetReset", "resetAll", "capsuleSelected"),
+        status=FakeView(),
+    )
+
+
+@pytest.fixture
+def samples(mnist_test):
+    images, labels = mnist_test
+    return lambda: (images[:50], labels[:50])
+
+
+@pytest.fixture
+def setup(qtbot, pretrained, samples, tmp_path):
+    state, views = AppState(), fake_views()
+    log = LatencyLog(tmp_path / "latency.tsv")
+    controller = Controller(state, views, pretrained, samples=samples, latency_log=log)
+    yield state, views, controller
+    controller.shutdown()
+
+
+def result_for(model, image, generation, iterations=3, origin="sample", sample=None, preview=False):
+    request = InferenceRequest(image, iterations, origin=origin, sample=sample, preview=preview)
+    return infer(model, request, generation)
+
+
+def test_results_update_every_view_and_stale_ones_are_ignored(setup, pretrained, mnist_test):
+    state, views, controller = setup
+    images, _ = mnist_test
+    controller.worker._generation = 10
+    controller._apply_result(result_for(pretrained, images[0], 9, sample=Sample(0, 7)))
+    assert state.prediction == 7 and state.sample == Sample(0, 7)
+    lengths = views.prediction.last("show_prediction")[0]
+    assert int(np.argmax(lengths)) == 7
+    assert views.lengths.last("show_lengths")[1] == 7, "the winner is steered by default"
+    outputs, iteration = views.routing.last("show_routing")
+    assert iteration == outputs.iterations - 1 == 2, "routing opens at its last iteration"
+    assert views.poses.last("show_capsule") == (7, 7, True)
+    original, perturbed = views.reconstruction.last("show_reconstructions")[0]
+    expected = pretrained.decode(torch.from_numpy(outputs.poses[7])[None], 7)[0, 0].detach().numpy()
+    np.testing.assert_allclose(original, expected, atol=1e-5)
+    np.testing.assert_array_equal(original, perturbed)
+    stale = result_for(pretrained, images[1], 5)
+    controller._apply_result(stale)
+    assert state.prediction == 7, "an older answer never replaces a newer one"
+
+
+def test_preview_only_for_the_newest_request(setup, pretrained, mnist_test):
+    _, views, controller = setup
+    images, _ = mnist_test
+    controller.worker._generation = 3
+    controller._apply_result(result_for(pretrained, images[0], 2, preview=True))
+    assert not [c for c in views.canvas.calls if c[0] == "show_array"], (
+        "the person drew since: keep the drawing"
+    )
+    controller._apply_result(result_for(pretrained, images[0], 3, preview=True))
+    pixels = views.canvas.last("show_array")[0]
+    assert pixels.shape == (448, 448) and pixels.dtype == np.uint8 and pixels.max() >= 250
+
+
+def test_blank_input_clears_the_outputs(setup, pretrained):
+    state, views, controller = setup
+    controller._apply_result(result_for(pretrained, np.zeros((448, 448), np.uint8), 1, origin="canvas"))
+    assert state.outputs is None
+    assert views.prediction.last("show_prediction") == (None, "draw a digit")
+    assert views.lengths.last("show_lengths") == (None, None)
+    assert views.reconstruction.last("show_reconstructions") == (None, None)
+
+
+def test_pose_offsets_and_capsule_choice_drive_the_decoder(setup, pretrained, mnist_test):
+    state, views, controller = setup
+    controller._apply_result(result_for(pretrained, mnist_test[0][0], 1))
+    views.poses.offsetChanged.emit(5, 0.25)
+    assert state.pose_offsets[5] == pytest.approx(0.25)
+    assert views.poses.last("show_offsets")[0][5] == pytest.approx(0.25)
+    original, perturbed = state.reconstructions
+    assert np.abs(original - perturbed).max() > 0.02
+    views.poses.offsetChanged.emit(5, 0.9)
+    assert state.pose_offsets[5] == pytest.approx(0.25), "offsets stay within ±0.25"
+    views.poses.offsetReset.emit(5)
+    assert not state.pose_offsets.any()
+    views.lengths.capsuleClicked.emit(2)
+    assert state.steered_capsule == 2 and views.poses.last("show_capsule") == (2, 7, False)
+    assert views.reconstruction.last("show_reconstructions")[1] == 2
+    views.poses.offsetChanged.emit(0, -0.1)
+    views.poses.resetAll.emit()
+    assert not state.pose_offsets.any()
+    views.poses.capsuleSelected.emit(-1)
+    assert state.selected_capsule is None and state.steered_capsule == 7
+
+
+def test_routing_playback_steps_seeks_and_loops(setup, pretrained, mnist_test, qtbot):
+    state, views, controller = setup
+    controller._apply_result(result_for(pretrained, mnist_test[0][0], 1, iterations=4))
+    assert state.routing_iteration == 3
+    views.routing.stepRequested.emit(-1)
+    assert views.routing.last("show_routing")[1] == 2
+    views.routing.seekRequested.emit(0)
+    assert state.routing_iteration == 0
+    views.routing.seekRequested.emit(-5)
+    assert state.routing_iteration == 0, "seeking is clamped to the trace"
+    controller._apply_result(result_for(pretrained, mnist_test[0][1], 2, iterations=4))
+    assert state.routing_iteration == 0, "a new drawing keeps the iteration the person chose"
+    views.routing.speedChanged.emit(4.0)
+    views.routing.playToggled.emit()
+    assert state.playing and views.routing.last("show_playing") == (True,)
+    qtbot.waitUntil(lambda: not state.playing, timeout=WAIT_MS)
+    assert state.routing_iteration == 3
+    views.routing.loopToggled.emit(True)
+    views.routing.playToggled.emit()
+    assert state.routing_iteration == 0, "playing from the end starts over"
+    qtbot.waitUntil(lambda: state.routing_iteration == 3, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: state.routing_iteration == 0, timeout=WAIT_MS)
+    assert state.playing, "looping keeps going"
+    views.routing.playToggled.emit()
+    assert not state.playing
+
+
+def test_iterations_rerun_the_current_input(setup, pretrained, mnist_test, qtbot):
+    state, views, controller = setup
+    submitted = []
+    controller.worker.submit = lambda request: submitted.append(request) or len(submitted)
+    controller._apply_result(result_for(pretrained, mnist_test[0][0], 1, sample=Sample(0, 7)))
+    views.routing.iterationsRequested.emit(7)
+    assert state.iterations == 7
+    assert submitted[-1].iterations == 7 and submitted[-1].origin == "rerun"
+    assert submitted[-1].sample == Sample(0, 7)
+    views.routing.iterationsRequested.emit(99)
+    assert state.iterations == 10
+
+
+def test_sample_browsing_wraps_around(setup):
+    _, _, controller = setup
+    submitted = []
+    controller.worker.submit = lambda request: submitted.append(request) or len(submitted)
+    controller.next_sample()
+    assert submitted[-1].sample.index == 0 and submitted[-1].preview
+    controller.previous_sample()
+    assert submitted[-1].sample.index == 49
+    controller.show_sample(53)
+    assert submitted[-1].sample.index == 3
+    controller.random_sample()
+    assert 0 <= submitted[-1].sample.index < 50
+
+
+def test_worker_failures_reach_the_status_bar(setup):
+    _, views, controller = setup
+    controller.worker.failed.emit("inference failed: boom")
+    assert views.status.last("show_error") == ("inference failed: boom",)
+    controller.worker.modelLoadFailed.emit("x.safetensors is not a readable safetensors file")
+    message, dialog = views.status.last("show_error")
+    assert dialog is True and "keeping the current model" in message
+
+
+def test_status_and_latency_log(setup, pretrained, mnist_test, tmp_path):
+    _, views, controller = setup
+    info = views.status.last("show_model")[0]
+    assert info.name.startswith("CapsNet") and info.device == "CPU" and info.iterations == 3
+    controller._apply_result(result_for(pretrained, mnist_test[0][0], 1))
+    assert views.status.last("show_latency")[0] > 0
+    controller.shutdown()
+    rows = (tmp_path / "latency.tsv").read_text().splitlines()
+    assert rows[0].split("\t") == list(COLUMNS)
+    origin, event_ms, oldest_ms, network_ms, gui_ms = rows[1].split("\t")
+    assert origin == "sample" and float(oldest_ms) >= float(event_ms) >= float(network_ms) > 0
+    assert float(gui_ms) >= 0
+
+
+def test_without_a_model_the_input_is_still_shown(qtbot, samples):
+    state, views = AppState(), fake_views()
+    controller = Controller(state, views, None, samples=samples, latency_log=LatencyLog(None))
+    image = np.zeros((28, 28), np.uint8)
+    image[5:20, 13:15] = 255
+    controller._apply_result(infer(None, InferenceRequest(image, 3), 1))
+    controller.shutdown()
+    assert views.status.last("show_model") == (None,)
+    assert views.network_input.last("show_input")[0].max() > 0
+    assert views.prediction.last("show_prediction") == (None, "no model loaded")

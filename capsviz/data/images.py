@@ -72,6 +72,7 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
         raise ImageError(f"{path}: file is empty")
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's notes on damaged files; the outcome says enough
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path, formats=FORMATS) as image:
                 width, height = image.size

@@ -28,8 +28,10 @@ class ImageError(ValueError):
 
 def image_to_array(image: Image.Image) -> np.ndarray:
     """A decoded PIL image as H×W (grey) or H×W×4 (colour with transparency) array."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
         return np.asarray(image.convert("I"), dtype=np.int64).clip(0, 65535).astype(np.uint16)
+    if image.mode == "I":  # 32-bit integers have no usual white level: preprocessing uses their range
+        return np.asarray(image, dtype=np.int32)
     if image.mode == "F":
         return np.asarray(image, dtype=np.float32)
     if image.mode in ("1", "L"):

@@ -215,7 +215,13 @@ def grey16_big_endian_tiff(ink: np.ndarray, tmp: Path) -> Path:
 
 
 def int32_tiff(ink: np.ndarray, tmp: Path) -> Path:
-    path = _save((ink * 4000).astype(np.int32), tmp / "int32.tiff")
+    path = _save((ink * 1_000_000).astype(np.int32), tmp / "int32.tiff")  # beyond 16 bits
+    assert Image.open(path).mode == "I"
+    return path
+
+
+def dim_int32_tiff(ink: np.ndarray, tmp: Path) -> Path:
+    path = _save((ink * 1000).astype(np.int32), tmp / "dim_int32.tiff")  # 1000 of 2**31
     assert Image.open(path).mode == "I"
     return path
 
@@ -305,6 +311,7 @@ PREDICTED = [
     grey16_png,
     grey16_big_endian_tiff,
     int32_tiff,
+    dim_int32_tiff,
     float_tiff,
     one_bit_png,
     palette_png,

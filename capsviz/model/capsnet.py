@@ -108,7 +108,7 @@ class _InferenceWeights:
     conv1_bias: torch.Tensor
     primary: torch.Tensor  # [9·9·256, 256], rows ordered (ky, kx, channel)
     primary_bias: torch.Tensor
-    primary_conv: torch.Tensor  # [256, 256, 9, 9] for larger batches, channels-last
+    primary_conv: torch.Tensor | None  # [256, 256, 9, 9] in the inference dtype, for larger batches
 
 
 class CapsNet(nn.Module):
@@ -157,11 +157,17 @@ class CapsNet(nn.Module):
         self._inference_weights = None
         return self.eval()
 
-    def _inference_path(self, images: torch.Tensor) -> bool:
-        """Whether this call may use the re-laid-out weights (no gradients, no autocast)."""
+    def _conv_plan(self, images: torch.Tensor) -> str:
+        """``"gemm"`` (small CPU batches), ``"reduced"`` (opt-in bf16 weights) or ``"standard"``.
+
+        The re-laid-out weights serve only calls without gradients or autocast;
+        everything else (training, saliency, autocast) takes the ordinary modules.
+        """
         if torch.is_grad_enabled() or torch.is_autocast_enabled(images.device.type):
-            return False
-        return images.device.type == "cpu" or self.inference_dtype != torch.float32
+            return "standard"
+        if images.device.type == "cpu" and images.shape[0] <= GEMM_MAX_BATCH:
+            return "gemm"
+        return "standard" if self.inference_dtype == torch.float32 else "reduced"
 
     def _weights_for_inference(self) -> _InferenceWeights:
         params = (self.conv1.weight, self.conv1.bias, self.primary_conv.weight, self.primary_conv.bias)
@@ -178,7 +184,7 @@ class CapsNet(nn.Module):
                 conv1_bias=self.conv1.bias.detach().clone(),
                 primary=weight.permute(2, 3, 1, 0).reshape(-1, weight.shape[0]).to(dtype).contiguous(),
                 primary_bias=self.primary_conv.bias.to(dtype),
-                primary_conv=weight.to(dtype).contiguous(memory_format=torch.channels_last),
+                primary_conv=None if dtype == weight.dtype else weight.to(dtype),
             )
         self._inference_weights = cached
         return cached
@@ -186,22 +192,22 @@ class CapsNet(nn.Module):
     def _primary_grid(self, images: torch.Tensor) -> torch.Tensor:
         """PrimaryCaps pre-activations ``[B, 32 types, 36 cells, 8]``."""
         batch = images.shape[0]
-        if not self._inference_path(images):
+        plan = self._conv_plan(images)
+        if plan == "standard":
             x = self.primary_conv(torch.relu(self.conv1(images)))
             return x.float().view(batch, N_PRIMARY_TYPES, PRIMARY_DIM, -1).transpose(2, 3)
         fast = self._weights_for_inference()
-        if batch <= GEMM_MAX_BATCH and images.device.type == "cpu":
-            patches = images.reshape(batch, IMAGE_SIZE, IMAGE_SIZE).unfold(1, KERNEL, 1).unfold(2, KERNEL, 1)
-            hidden = torch.addmm(fast.conv1_bias, patches.reshape(-1, KERNEL * KERNEL), fast.conv1)
-            hidden = hidden.relu_().view(batch, CONV1_GRID, CONV1_GRID, CONV1_CHANNELS)
-            cells = hidden.unfold(1, KERNEL, 2).unfold(2, KERNEL, 2).permute(0, 1, 2, 4, 5, 3)
-            cols = cells.reshape(batch * PRIMARY_GRID**2, -1).to(fast.primary.dtype)
-            x = torch.addmm(fast.primary_bias, cols, fast.primary).float()
-            return x.view(batch, -1, N_PRIMARY_TYPES, PRIMARY_DIM).transpose(1, 2)
-        hidden = torch.relu(self.conv1(images)).to(fast.primary_conv.dtype)
-        hidden = hidden.contiguous(memory_format=torch.channels_last)
-        x = torch.nn.functional.conv2d(hidden, fast.primary_conv, fast.primary_bias, stride=2)
-        return x.float().view(batch, N_PRIMARY_TYPES, PRIMARY_DIM, -1).transpose(2, 3)
+        if plan == "reduced":
+            hidden = torch.relu(self.conv1(images)).to(fast.primary.dtype)
+            x = torch.nn.functional.conv2d(hidden, fast.primary_conv, fast.primary_bias, stride=2)
+            return x.float().view(batch, N_PRIMARY_TYPES, PRIMARY_DIM, -1).transpose(2, 3)
+        patches = images.reshape(batch, IMAGE_SIZE, IMAGE_SIZE).unfold(1, KERNEL, 1).unfold(2, KERNEL, 1)
+        hidden = torch.addmm(fast.conv1_bias, patches.reshape(-1, KERNEL * KERNEL), fast.conv1)
+        hidden = hidden.relu_().view(batch, CONV1_GRID, CONV1_GRID, CONV1_CHANNELS)
+        cells = hidden.unfold(1, KERNEL, 2).unfold(2, KERNEL, 2).permute(0, 1, 2, 4, 5, 3)
+        cols = cells.reshape(batch * PRIMARY_GRID**2, -1).to(fast.primary.dtype)
+        x = torch.addmm(fast.primary_bias, cols, fast.primary).float()
+        return x.view(batch, -1, N_PRIMARY_TYPES, PRIMARY_DIM).transpose(1, 2)
 
     def primary_capsules(self, images: torch.Tensor) -> torch.Tensor:
         """``[B, 1152, 8]`` squashed primary capsules, ordered type·36 + row·6 + col."""

@@ -19,11 +19,20 @@ def epoch_order(n: int, seed: int, epoch: int) -> torch.Tensor:
     return torch.randperm(n, generator=gen)
 
 
-def random_shift(images: torch.Tensor, seed: int, max_shift: int = MAX_SHIFT) -> torch.Tensor:
-    """Shift each image ``[B, 1, H, W]`` by an independent integer offset in ±max_shift (zero fill)."""
+def random_shift(
+    images: torch.Tensor, seed: int, max_shift: int = MAX_SHIFT, rank: int = 0, world_size: int = 1
+) -> torch.Tensor:
+    """Shift each image ``[B, 1, H, W]`` by an independent integer offset in ±max_shift (zero fill).
+
+    Under data parallelism each process holds every ``world_size``-th image of
+    the global batch, starting at ``rank`` (what DistributedSampler deals out);
+    drawing the offsets for the whole global batch and keeping the same rows
+    gives every image the shift it gets in a one-process run.
+    """
     batch, _, height, width = images.shape
     gen = torch.Generator().manual_seed(seed)
-    offsets = torch.randint(0, 2 * max_shift + 1, (batch, 2), generator=gen).to(images.device)
+    offsets = torch.randint(0, 2 * max_shift + 1, (batch * world_size, 2), generator=gen)
+    offsets = offsets[rank::world_size].to(images.device)
     padded = F.pad(images, (max_shift, max_shift, max_shift, max_shift))
     rows = (offsets[:, 0, None] + torch.arange(height, device=images.device))[:, :, None]
     cols = (offsets[:, 1, None] + torch.arange(width, device=images.device))[:, None, :]

@@ -83,6 +83,8 @@ class Trainer:
         self.config = config
         self.device = resolve_device(config.device)
         self.topology = init_topology(self.device.type)
+        if not self.topology.is_main:
+            config.quiet = True  # one voice per run: the command line reads this flag too
         if self.topology.distributed and self.device.type == "cuda":
             self.device = torch.device("cuda", self.topology.local_rank)
         if config.batch_size % self.topology.world_size:
@@ -105,7 +107,7 @@ class Trainer:
         self.net: torch.nn.Module = self.model
         if self.topology.distributed:
             ids = [self.device.index] if self.device.type == "cuda" else None
-            self.net = DistributedDataParallel(self.model, device_ids=ids)
+            self.net = DistributedDataParallel(self.model, device_ids=ids, gradient_as_bucket_view=True)
         if config.compile:
             self.net = torch.compile(self.net)
         self.sampler = DistributedSampler(
@@ -198,7 +200,9 @@ class Trainer:
         self._end_epoch(epoch, time.perf_counter() - started, seen, loss_sum, correct)
 
     def _step(self, chosen: torch.Tensor, seed: int) -> tuple[float, int]:
-        images = random_shift(to_float(self.train_x[chosen]), seed).to(self.device)
+        rank, world = self.topology.rank, self.topology.world_size
+        images = random_shift(to_float(self.train_x[chosen]), seed, rank=rank, world_size=world)
+        images = images.to(self.device)
         labels = self.train_y[chosen].to(self.device)
         with autocast_for(self.device, self.config.precision):
             out = self.net(images, labels)
@@ -233,6 +237,8 @@ class Trainer:
         return float(totals[0] / max(totals[1], 1.0))
 
     def _end_epoch(self, epoch: int, seconds: float, seen: int, loss_sum: float, correct: int) -> None:
+        totals = torch.tensor([float(seen), loss_sum, float(correct)], dtype=torch.float64)
+        seen, loss_sum, correct = all_reduce_sum(totals.to(self.device), self.topology).cpu().tolist()
         test_acc = self.evaluate()
         record = {
             "epoch": epoch + 1,
@@ -240,7 +246,7 @@ class Trainer:
             "train_accuracy": correct / max(seen, 1),
             "test_accuracy": test_acc,
             "seconds": round(seconds, 1),
-            "images_per_second": round(seen * self.topology.world_size / max(seconds, 1e-9), 1),
+            "images_per_second": round(seen / max(seconds, 1e-9), 1),
             "lr": self.optimizer.param_groups[0]["lr"],
         }
         self.state.history.append(record)

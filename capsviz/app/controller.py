@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
-from capsviz.app.inference import InferenceRequest, InferenceResult, Sample, decode_pair
+from capsviz.app.inference import InferenceRequest, InferenceResult, Sample, decode_pose
 from capsviz.app.latency import LatencyLog
 from capsviz.app.protocols import Views
 from capsviz.app.state import N_POSE, AppState, ModelInfo
@@ -232,8 +232,14 @@ class Controller(QObject):
         if outputs is None or digit is None or self.model is None:
             self.state.set_reconstructions(None)
             return
-        images = decode_pair(self.model, outputs.poses[digit], self.state.pose_offsets, digit)
-        self.state.set_reconstructions((images[0], images[1]))
+        pose, offsets = outputs.poses[digit], self.state.pose_offsets
+        # The worker already decoded the winner; the GUI thread decodes only what the sliders changed.
+        if digit == outputs.prediction:
+            original = outputs.reconstruction
+        else:
+            original = decode_pose(self.model, pose, digit)
+        perturbed = decode_pose(self.model, pose + offsets, digit) if offsets.any() else original
+        self.state.set_reconstructions((original, perturbed))
 
     # routing playback --------------------------------------------------
     def set_iterations(self, count: int) -> None:

@@ -169,8 +169,7 @@ def fit_to_square(ink: np.ndarray, size: int) -> np.ndarray:
 
 
 @torch.no_grad()
-def decode_pair(model: CapsNet, pose: np.ndarray, offsets: np.ndarray, digit: int) -> np.ndarray:
-    """Decode ``pose`` and ``pose + offsets`` as ``digit`` in one call: ``[2, 28, 28]``."""
-    batch = np.stack([pose, pose + offsets]).astype(np.float32)
-    images = model.decode(torch.from_numpy(batch).to(model.device), digit)
-    return images[:, 0].float().cpu().numpy()
+def decode_pose(model: CapsNet, pose: np.ndarray, digit: int) -> np.ndarray:
+    """Decode one 16-D ``pose`` as digit capsule ``digit``: ``[28, 28]`` in [0, 1]."""
+    batch = torch.from_numpy(np.asarray(pose, np.float32)[None]).to(model.device)
+    return model.decode(batch, digit)[0, 0].float().cpu().numpy()

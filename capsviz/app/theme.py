@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGraphicsItem
 
 WINDOW = "#15171a"
 PANEL = "#1d2024"
@@ -63,6 +63,12 @@ QSplitter::handle {{ background: {WINDOW}; }}
 QTableWidget {{ background: {PANEL}; gridline-color: {PANEL_BORDER}; }}
 QHeaderView::section {{ background: {WINDOW}; color: {MUTED}; border: none; padding: 4px; }}
 """
+
+
+def cache_axes(plot: pg.PlotItem) -> None:
+    """Keep each axis as a cached picture: live data then repaints only the plot area."""
+    for name in ("left", "bottom", "top", "right"):
+        plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def configure_pyqtgraph() -> None:

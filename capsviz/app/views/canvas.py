@@ -4,7 +4,9 @@ Strokes are drawn as quadratic curves through the midpoints of successive
 pointer positions, so fast mouse moves still give round, even lines. The
 bitmap is white ink on black, like MNIST, and every edit emits the pixels
 together with the time of the input event, so latency can be measured from
-the moment the hand moved.
+the moment the hand moved. Each segment is also drawn into a copy at screen
+resolution and only the touched rectangle is repainted, so a stroke costs
+microseconds on the GUI thread however large the window is.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -22,6 +24,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
     QPointingDevice,
+    QResizeEvent,
     QTabletEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -64,6 +67,8 @@ class DrawingCanvas(QWidget):
         self.setMinimumSize(240, 240)
         self._image = QImage(CANVAS_PIXELS, CANVAS_PIXELS, QImage.Format.Format_Grayscale8)
         self._image.fill(0)
+        self._display: QImage | None = None  # the bitmap at screen resolution
+        self._blank = True
         self._undo: list[QImage] = []
         self._redo: list[QImage] = []
         self._brush = DEFAULT_BRUSH
@@ -81,7 +86,8 @@ class DrawingCanvas(QWidget):
         return data[:, :CANVAS_PIXELS].copy()
 
     def is_blank(self) -> bool:
-        return not self.pixels().any()
+        """True when nothing is drawn."""
+        return self._blank
 
     @property
     def brush_width(self) -> int:
@@ -89,8 +95,9 @@ class DrawingCanvas(QWidget):
         return self._brush
 
     def set_brush_width(self, width: int) -> None:
+        self._update_hover(None)
         self._brush = int(np.clip(width, MIN_BRUSH, MAX_BRUSH))
-        self.update()
+        self._update_hover(self._hover)
 
     @property
     def eraser(self) -> bool:
@@ -101,7 +108,7 @@ class DrawingCanvas(QWidget):
         if on != self._eraser:
             self._eraser = on
             self.eraserChanged.emit(on)
-            self.update()
+            self._update_hover(self._hover)
 
     def can_undo(self) -> bool:
         return bool(self._undo)
@@ -115,18 +122,21 @@ class DrawingCanvas(QWidget):
             return
         self._remember()
         self._image.fill(0)
+        self._replaced()
         self._changed()
 
     def undo(self) -> None:
         if self._undo:
             self._redo.append(self._image)
             self._image = self._undo.pop()
+            self._replaced()
             self._changed()
 
     def redo(self) -> None:
         if self._redo:
             self._undo.append(self._image)
             self._image = self._redo.pop()
+            self._replaced()
             self._changed()
 
     def show_array(self, pixels: np.ndarray) -> None:
@@ -139,19 +149,45 @@ class DrawingCanvas(QWidget):
             data.data, CANVAS_PIXELS, CANVAS_PIXELS, CANVAS_PIXELS, QImage.Format.Format_Grayscale8
         )
         self._image = image.copy()
+        self._replaced()
         self.historyChanged.emit(self.can_undo(), self.can_redo())
-        self.update()
 
     # geometry ----------------------------------------------------------
-    def _square(self) -> QRectF:
-        """Where the bitmap is shown: the largest centred square."""
-        side = float(min(self.width(), self.height()))
-        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+    def _square(self) -> QRect:
+        """Where the bitmap is shown: the largest centred square, on whole pixels."""
+        side = max(1, min(self.width(), self.height()))
+        return QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
+
+    def _scale(self) -> float:
+        """Screen pixels per canvas pixel."""
+        return self._square().width() / CANVAS_PIXELS
 
     def _to_canvas(self, position: QPointF) -> QPointF:
         square = self._square()
-        scale = CANVAS_PIXELS / square.width()
-        return QPointF((position.x() - square.x()) * scale, (position.y() - square.y()) * scale)
+        return (position - QPointF(square.topLeft())) / self._scale()
+
+    def _to_widget(self, rect: QRectF) -> QRect:
+        scale, origin = self._scale(), QPointF(self._square().topLeft())
+        mapped = QRectF(rect.topLeft() * scale + origin, rect.size() * scale)
+        return mapped.toAlignedRect().adjusted(-2, -2, 2, 2)
+
+    def _screen_copy(self) -> QImage:
+        side = self._square().width()
+        if self._display is None or self._display.width() != side:
+            self._display = self._image.scaled(
+                side, side, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+        return self._display
+
+    def _replaced(self) -> None:
+        """The whole bitmap changed: rebuild the screen copy and the blank flag."""
+        self._display = None
+        self._blank = not self.pixels().any()
+        self.update()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._display = None
+        super().resizeEvent(event)
 
     # strokes -----------------------------------------------------------
     def _remember(self) -> None:
@@ -190,18 +226,25 @@ class DrawingCanvas(QWidget):
         self._stroke = []
 
     def _paint(self, path: QPainterPath) -> None:
-        painter = QPainter(self._image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         colour = QColor(0, 0, 0) if self._stroke_erases else QColor(255, 255, 255)
         pen = QPen(colour, self._stroke_width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(pen)
-        painter.drawPath(path)
-        painter.end()
+        for target, scale in ((self._image, 1.0), (self._screen_copy(), self._scale())):
+            painter = QPainter(target)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.scale(scale, scale)
+            painter.setPen(pen)
+            painter.drawPath(path)
+            painter.end()
+        if not self._stroke_erases:
+            self._blank = False
+        elif not self._blank:
+            self._blank = not self.pixels().any()
+        reach = self._stroke_width / 2 + 1
+        self.update(self._to_widget(path.boundingRect().adjusted(-reach, -reach, reach, reach)))
         self._changed()
 
     def _changed(self, event_time: float | None = None) -> None:
-        self.update()
         self.historyChanged.emit(self.can_undo(), self.can_redo())
         self.imageChanged.emit(self.pixels(), time.perf_counter() if event_time is None else event_time)
 
@@ -214,11 +257,19 @@ class DrawingCanvas(QWidget):
         self._begin(event.position(), erase, float(self._brush))
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        self._hover = event.position()
+        self._update_hover(event.position())
         if self._stroke:
             self._extend(event.position(), float(self._brush))
-        else:
-            self.update()
+
+    def _update_hover(self, position: QPointF | None) -> None:
+        """Move the brush outline, repainting only where it was and where it is."""
+        radius = self._brush * self._scale() / 2 + 3
+        for point in (self._hover, position):
+            if point is not None:
+                self.update(
+                    QRectF(point.x() - radius, point.y() - radius, 2 * radius, 2 * radius).toAlignedRect()
+                )
+        self._hover = position
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._stroke:
@@ -238,22 +289,20 @@ class DrawingCanvas(QWidget):
         event.accept()
 
     def leaveEvent(self, event: object) -> None:
-        self._hover = None
-        self.update()
+        self._update_hover(None)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(theme.PANEL))
+        painter.fillRect(event.rect(), QColor(theme.PANEL))
         square = self._square()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawImage(square, self._image)
+        painter.drawImage(square.topLeft(), self._screen_copy())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(QColor(theme.PANEL_BORDER), 1))
-        painter.drawRect(square.adjusted(0.5, 0.5, -0.5, -0.5))
-        if not self._stroke and self.is_blank():
-            self._paint_hint(painter, square)
-        if self._hover is not None and square.contains(self._hover):
-            radius = self._brush * square.width() / CANVAS_PIXELS / 2
+        painter.drawRect(QRectF(square).adjusted(0.5, 0.5, -0.5, -0.5))
+        if not self._stroke and self._blank:
+            self._paint_hint(painter, QRectF(square))
+        if self._hover is not None and QRectF(square).contains(self._hover):
+            radius = self._brush * self._scale() / 2
             colour = QColor(theme.NEGATIVE if self._eraser else theme.ACCENT)
             painter.setPen(QPen(colour, 1.2))
             painter.drawEllipse(self._hover, radius, radius)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QWidget
 
 from capsviz.app import theme
@@ -12,15 +13,17 @@ from capsviz.app import theme
 N_DIGITS = 10
 
 
-def length_brushes(lengths: np.ndarray | None) -> list[object]:
+def length_brushes(lengths: np.ndarray | None) -> list[QBrush]:
     """Winner in the accent colour, the other capsules grey."""
     winner = None if lengths is None else int(np.argmax(lengths))
-    return [pg.mkBrush(theme.ACCENT if j == winner else theme.BAR) for j in range(N_DIGITS)]
+    accent, bar = QBrush(QColor(theme.ACCENT)), QBrush(QColor(theme.BAR))
+    return [accent if j == winner else bar for j in range(N_DIGITS)]
 
 
-def length_pens(steered: int | None) -> list[object]:
+def length_pens(steered: int | None) -> list[QPen]:
     """An amber outline marks the capsule the sliders steer."""
-    return [pg.mkPen(theme.STEER, width=2) if j == steered else pg.mkPen(None) for j in range(N_DIGITS)]
+    outline, none = QPen(QColor(theme.STEER), 2), QPen(Qt.PenStyle.NoPen)
+    return [outline if j == steered else none for j in range(N_DIGITS)]
 
 
 def add_margin_lines(plot: pg.PlotItem, labels: bool = True) -> None:
@@ -52,6 +55,7 @@ def style_length_axes(plot: pg.PlotItem, x_label: str = "digit capsule j") -> No
     plot.hideButtons()
     plot.setMenuEnabled(False)
     plot.showGrid(y=True, alpha=0.12)
+    theme.cache_axes(plot)
 
 
 class LengthPlot(pg.PlotWidget):

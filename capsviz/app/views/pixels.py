@@ -34,7 +34,8 @@ class PixelImage(QWidget):
         self._grid = grid
         self._empty_text = empty_text
         self._array: np.ndarray | None = None
-        self._image: QImage | None = None
+        self._pixels: np.ndarray | None = None  # uint8 copy of the array
+        self._image: QImage | None = None  # the array enlarged to the widget, grid included
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(96, 96 + (CAPTION_HEIGHT if caption else 0))
 
@@ -47,8 +48,28 @@ class PixelImage(QWidget):
 
     def set_array(self, array: np.ndarray | None) -> None:
         self._array = None if array is None else np.asarray(array, np.float32).copy()
-        self._image = None if array is None else grey_qimage(self._array)
+        self._pixels = (
+            None if array is None else (np.clip(self._array, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+        )
+        self._image = None
         self.update()
+
+    def _enlarged(self, side: int) -> QImage:
+        """The pixels enlarged to ``side``×``side`` without smoothing, grid lines baked in.
+
+        Done once per new array and size with numpy, so repaints are a plain copy.
+        """
+        if self._image is None or self._image.width() != side:
+            rows, columns = self._pixels.shape
+            ys = np.minimum(np.arange(side) * rows // side, rows - 1)
+            xs = np.minimum(np.arange(side) * columns // side, columns - 1)
+            big = self._pixels[ys][:, xs].astype(np.float32)
+            if self._grid and side >= 3 * max(rows, columns):
+                big[np.flatnonzero(np.diff(ys)) + 1, :] = big[np.flatnonzero(np.diff(ys)) + 1, :] * 0.8 + 18
+                big[:, np.flatnonzero(np.diff(xs)) + 1] = big[:, np.flatnonzero(np.diff(xs)) + 1] * 0.8 + 18
+            data = np.ascontiguousarray(big.round().astype(np.uint8))
+            self._image = QImage(data.data, side, side, side, QImage.Format.Format_Grayscale8).copy()
+        return self._image
 
     def set_caption(self, caption: str) -> None:
         self._caption = caption
@@ -56,17 +77,15 @@ class PixelImage(QWidget):
 
     def _square(self) -> QRectF:
         room = self.height() - (CAPTION_HEIGHT if self._caption else 0)
-        side = float(max(0, min(self.width(), room)))
-        return QRectF((self.width() - side) / 2, (room - side) / 2, side, side)
+        side = max(1, min(self.width(), room))
+        return QRectF((self.width() - side) // 2, (room - side) // 2, side, side)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         square = self._square()
         painter.fillRect(square, QColor("#000000"))
-        if self._image is not None:
-            painter.drawImage(square, self._image)
-            if self._grid and square.width() >= 3 * self._image.width():
-                self._paint_grid(painter, square, self._image.width(), self._image.height())
+        if self._pixels is not None:
+            painter.drawImage(square.topLeft(), self._enlarged(round(square.width())))
         elif self._empty_text:
             painter.setPen(QColor(theme.MUTED))
             painter.drawText(
@@ -79,16 +98,6 @@ class PixelImage(QWidget):
             caption = QRectF(0, square.bottom() + 2, self.width(), CAPTION_HEIGHT - 2)
             painter.drawText(caption, Qt.AlignmentFlag.AlignCenter, self._caption)
         painter.end()
-
-    @staticmethod
-    def _paint_grid(painter: QPainter, square: QRectF, columns: int, rows: int) -> None:
-        painter.setPen(QPen(QColor(255, 255, 255, 22), 1))
-        for k in range(1, columns):
-            x = square.left() + k * square.width() / columns
-            painter.drawLine(round(x), round(square.top()), round(x), round(square.bottom()))
-        for k in range(1, rows):
-            y = square.top() + k * square.height() / rows
-            painter.drawLine(round(square.left()), round(y), round(square.right()), round(y))
 
 
 def qimage_to_array(image: QImage) -> np.ndarray:

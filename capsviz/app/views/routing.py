@@ -41,7 +41,10 @@ def coupling_levels(coupling: np.ndarray, scale: str) -> tuple[float, float]:
     """Colour-scale limits: the trace's own range (so small changes show) or the full 0–1."""
     if scale == "absolute":
         return 0.0, 1.0
-    return min(float(coupling.min()), UNIFORM - 1e-3), max(float(coupling.max()), UNIFORM + 1e-3)
+    # Rounded outwards, so the scale holds still while a drawing changes a little.
+    low = np.floor(min(float(coupling.min()), UNIFORM - 1e-3) / 0.02) * 0.02
+    high = np.ceil(max(float(coupling.max()), UNIFORM + 1e-3) / 0.05) * 0.05
+    return float(max(low, 0.0)), float(min(high, 1.0))
 
 
 def coupling_colormap(low: float, high: float) -> pg.ColorMap:
@@ -87,6 +90,9 @@ class RoutingView(QWidget):
         self._iteration = 0
         self._ordering = "by_type_active_first"
         self._scale = "fitted"
+        self._levels: tuple[float, float] | None = None
+        self._lut: np.ndarray | None = None
+        self._guides: str | None = None
 
         self.title = QLabel()
         self.title.setObjectName("routingTitle")
@@ -112,6 +118,7 @@ class RoutingView(QWidget):
         self.scale.currentIndexChanged.connect(self._options_changed)
 
         self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setAntialiasing(False)  # images and bars only: crisp and cheaper to paint
         self.plots.ci.layout.setContentsMargins(0, 0, 0, 0)
         self.plots.ci.layout.setVerticalSpacing(4)
         self.heat_plot = self.plots.addPlot(row=0, col=0)
@@ -152,7 +159,7 @@ class RoutingView(QWidget):
     # construction ------------------------------------------------------
     def _build_heatmap(self) -> None:
         plot = self.heat_plot
-        self.coupling_image = pg.ImageItem(axisOrder="row-major")
+        self.coupling_image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
         plot.addItem(self.coupling_image)
         self.activity_image = pg.ImageItem(axisOrder="row-major")
         self.activity_image.setLookupTable(
@@ -189,6 +196,7 @@ class RoutingView(QWidget):
         plot.setLimits(yMin=0, yMax=N_PRIMARY, minYRange=36)
         plot.hideButtons()
         plot.setMenuEnabled(False)
+        theme.cache_axes(plot)
 
     def _build_bars(self) -> None:
         plot = self.bar_plot
@@ -232,14 +240,15 @@ class RoutingView(QWidget):
         self.subtitle.setText(describe_iteration(iteration, count))
         order = row_order(outputs.primary_lengths, self._ordering)
         low, high = coupling_levels(outputs.coupling, self._scale)
-        colormap = coupling_colormap(low, high)
-        self.colour_bar.setColorMap(colormap)
-        self.colour_bar.setLevels(low=low, high=high)
+        if self._levels != (low, high):
+            self._levels = (low, high)
+            colormap = coupling_colormap(low, high)
+            self.colour_bar.setColorMap(colormap)
+            self.colour_bar.setLevels(low=low, high=high)
+            self._lut = colormap.getLookupTable(nPts=256)
+        low, high = self._levels
         self.coupling_image.setImage(
-            outputs.coupling[iteration][order],
-            autoLevels=False,
-            levels=(low, high),
-            lut=colormap.getLookupTable(nPts=256),
+            outputs.coupling[iteration][order], autoLevels=False, levels=(low, high), lut=self._lut
         )
         self.coupling_image.setRect(QRectF(-0.5, 0, N_DIGITS, N_PRIMARY))
         activity = outputs.primary_lengths[order][:, None]
@@ -255,6 +264,9 @@ class RoutingView(QWidget):
         self._show_row_guides()
 
     def _show_row_guides(self) -> None:
+        if self._guides == self._ordering:
+            return
+        self._guides = self._ordering
         axis = self.heat_plot.getAxis("left")
         if self._ordering == "active_first":
             self.separators.setData([], [])

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from capsviz.app.inference import InferenceRequest, InferenceResult, Sample, decode_pose
 from capsviz.app.latency import LatencyLog
@@ -42,6 +42,8 @@ def model_info(model: CapsNet, source: str | None = None) -> ModelInfo:
 class Controller(QObject):
     """Connects ``state`` ↔ ``views`` ↔ ``worker`` for one window.
 
+    ``modelReplaced(CapsNet)`` tells plug-ins that another network is now explored.
+
     Parameters
     ----------
     state : AppState
@@ -57,6 +59,8 @@ class Controller(QObject):
     latency_log : LatencyLog, optional
         Where to record action → plot latencies (default: ``$CAPSVIZ_LATENCY_LOG``).
     """
+
+    modelReplaced = Signal(object)
 
     def __init__(
         self,
@@ -182,6 +186,11 @@ class Controller(QObject):
         )
         return self.worker.submit(request)
 
+    @property
+    def shown_generation(self) -> int:
+        """Generation of the request whose answer is on screen."""
+        return self._shown_generation
+
     def rerun(self) -> int | None:
         """Run the current input again (new iterations count or new model)."""
         if self._last_result is None:
@@ -306,6 +315,7 @@ class Controller(QObject):
         self.model = model
         self.worker.set_model(model)
         self.state.set_model(model_info(model, source))
+        self.modelReplaced.emit(model)
         self.rerun()
 
     def _model_loaded(self, model: CapsNet, path: str) -> None:

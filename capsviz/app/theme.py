@@ -32,7 +32,7 @@ QStatusBar {{ background: {PANEL}; color: {MUTED}; border-top: 1px solid {PANEL_
 QStatusBar QLabel {{ color: {MUTED}; padding: 0 8px; }}
 QTabWidget::pane {{ border: 1px solid {PANEL_BORDER}; border-radius: 8px;
                      background: {PANEL}; top: -1px; }}
-QTabBar::tab {{ background: {WINDOW}; color: {MUTED}; padding: 6px 14px;
+QTabBar::tab {{ background: {WINDOW}; color: {MUTED}; padding: 5px 10px;
                 border: 1px solid {PANEL_BORDER}; border-bottom: none; margin-right: 2px;
                 border-top-left-radius: 6px; border-top-right-radius: 6px; }}
 QTabBar::tab:selected {{ background: {PANEL}; color: {TEXT}; }}

@@ -6,7 +6,8 @@ scripted demos and ``--screenshot`` use exactly the window people see.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, Qt
+import numpy as np
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import (
     QApplication,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QSlider,
     QSplitter,
     QTabWidget,
@@ -48,7 +50,15 @@ WINDOW_SIZE = (1400, 900)
 
 
 class MainWindow(QMainWindow):
-    """capsviz's window. ``state`` and ``controller`` are public so panels can plug in."""
+    """capsviz's window. ``state`` and ``controller`` are public so panels can plug in.
+
+    Signals
+    -------
+    closing()
+        The window is closing: plug-ins stop their background work.
+    """
+
+    closing = Signal()
 
     def __init__(
         self, model: CapsNet | None, device: str = "cpu", weights: str | None = None, problem: str = ""
@@ -191,11 +201,24 @@ class MainWindow(QMainWindow):
 
     # plug-in point for analysis panels ---------------------------------
     def add_insight_panel(self, title: str, widget: QWidget) -> int:
-        """Add an analysis panel as a tab beside the routing view; returns its tab index."""
-        index = self.insight_tabs.addTab(widget, title)
+        """Add an analysis panel as a tab beside the routing view; returns its tab index.
+
+        The panel sits in a scroll area, so a panel that needs more room than the
+        window gives scrolls instead of stretching the window.
+        """
+        scroller = QScrollArea()
+        scroller.setObjectName(f"insightPage{self.insight_tabs.count()}")
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroller.setWidget(widget)
+        index = self.insight_tabs.addTab(scroller, title.replace("&", "&&"))
         if widget.toolTip():
             self.insight_tabs.setTabToolTip(index, widget.toolTip())
         return index
+
+    def show_insight_image(self, image: np.ndarray) -> None:
+        """Show and classify an image a panel asks for (e.g. a counterfactual digit)."""
+        self.controller.show_array(np.asarray(image), origin="insight")
 
     # commands ----------------------------------------------------------
     def change_brush(self, delta: int) -> None:
@@ -262,6 +285,7 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing.emit()
         self.controller.shutdown()
         super().closeEvent(event)
 
@@ -284,8 +308,30 @@ def no_model_banner(reason: str) -> str:
     )
 
 
+def install_insight_panels(window: MainWindow) -> bool:
+    """Add the analysis panels of :mod:`capsviz.app.insight` as tabs, if that package is installed."""
+    try:
+        from capsviz.app.insight.panels import InsightPanels
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("capsviz.app.insight"):
+            return False
+        raise
+    insight = InsightPanels(window.controller.model, parent=window)
+    for title, widget in insight.panels:
+        window.add_insight_panel(title, widget)
+    insight.bind_state(window.state)
+    insight.imageRequested.connect(window.show_insight_image)
+    insight.sampleRequested.connect(window.controller.show_sample)
+    insight.digitRequested.connect(window.controller.select_capsule)
+    insight.iterationRequested.connect(window.controller.seek_routing)
+    window.controller.modelReplaced.connect(insight.set_model)
+    window.closing.connect(insight.shutdown)
+    window.insight = insight
+    return True
+
+
 def create_window(
-    model: CapsNet | None = None, device: str = "auto", weights: str | None = None
+    model: CapsNet | None = None, device: str = "auto", weights: str | None = None, insight: bool = True
 ) -> MainWindow:
     """Build the themed main window (not shown, no event loop).
 
@@ -297,6 +343,8 @@ def create_window(
         ``auto``, ``cpu``, ``cuda`` or ``mps`` for a model loaded here and later from the File menu.
     weights : str, optional
         A weights file written by ``train_model.py``.
+    insight : bool
+        Add the analysis panels (Where, Why, What, …) beside the routing view.
 
     If no weights can be loaded the window still opens, explains how to train
     a network and lets the user load a weights file.
@@ -310,6 +358,8 @@ def create_window(
         except WeightsError as exc:
             banner = no_model_banner(str(exc))
     window = MainWindow(model, device=device, weights=weights, problem=banner)
+    if insight:
+        install_insight_panels(window)
     if note:
         window.status.show_error(note)
     return window

@@ -6,11 +6,21 @@ import pytest
 
 
 @pytest.fixture
+def no_insight(monkeypatch):
+    """Windows built by the command line leave out the analysis panels (they have their own tests)."""
+    monkeypatch.setattr("capsviz.app.window.install_insight_panels", lambda window: False)
+
+
+@pytest.fixture
 def window(qtbot, pretrained):
-    """The main window on the shipped model, shown offscreen at its normal size."""
+    """The main window on the shipped model, shown offscreen at its normal size.
+
+    The analysis panels have their own tests; the full window is exercised by the
+    ``python -m capsviz --screenshot`` test in test_cli.py.
+    """
     from capsviz.app import create_window
 
-    win = create_window(model=pretrained)
+    win = create_window(model=pretrained, insight=False)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

@@ -233,7 +233,7 @@ def test_bad_weights_file_shows_dialog_and_keeps_model(window, qtbot, tmp_path, 
 def test_window_without_weights_explains_how_to_train(qtbot, tmp_path):
     from capsviz.app import create_window
 
-    win = create_window(weights=str(tmp_path / "missing.safetensors"), device="cpu")
+    win = create_window(weights=str(tmp_path / "missing.safetensors"), device="cpu", insight=False)
     qtbot.addWidget(win)
     win.show()
     assert win.banner.isVisible()

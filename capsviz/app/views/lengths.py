@@ -23,6 +23,7 @@ def length_brushes(lengths: np.ndarray | None) -> list[QBrush]:
 def length_pens(steered: int | None) -> list[QPen]:
     """An amber outline marks the capsule the sliders steer."""
     outline, none = QPen(QColor(theme.STEER), 2), QPen(Qt.PenStyle.NoPen)
+    outline.setCosmetic(True)
     return [outline if j == steered else none for j in range(N_DIGITS)]
 
 

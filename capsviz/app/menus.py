@@ -195,12 +195,19 @@ def shortcut_rows(window: MainWindow) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _keys(action: QAction) -> str:
+    return " or ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+
+
 def _rows(menu: QMenu, title: str) -> list[tuple[str, str, str]]:
     rows = []
     for action in menu.actions():
-        if action.menu() is not None:
-            rows.extend(_rows(action.menu(), title))
+        submenu = action.menu()
+        if submenu is not None:
+            keyed = [a for a in submenu.actions() if a.shortcuts()]
+            if keyed:  # a family of commands (capsules 0–9): one row
+                name = submenu.title().replace("&", "")
+                rows.append((title, f"{name} …", f"{_keys(keyed[0])} … {_keys(keyed[-1])}"))
         elif action.shortcuts():
-            keys = " or ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
-            rows.append((title, action.text().replace("&", ""), keys))
+            rows.append((title, action.text().replace("&", ""), _keys(action)))
     return rows

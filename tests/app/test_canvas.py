@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from app_helpers import draw_stroke
-from PySide6.QtCore import Qt
+from app_helpers import canvas_point, draw_stroke
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
+from PySide6.QtWidgets import QApplication
 
 from capsviz.app.inference import CANVAS_PIXELS
 from capsviz.app.views.canvas import HISTORY_LIMIT, DrawingCanvas
@@ -101,3 +103,47 @@ def test_show_array_replaces_drawing_undoably_without_asking_for_inference(canva
     assert canvas.is_blank()
     with pytest.raises(ValueError, match="448"):
         canvas.show_array(np.zeros((28, 28), np.uint8))
+
+
+def _pen(kind: QPointingDevice.PointerType) -> QPointingDevice:
+    capabilities = QInputDevice.Capability.Position | QInputDevice.Capability.Pressure
+    return QPointingDevice("pen", 7, QInputDevice.DeviceType.Stylus, kind, capabilities, 1, 3)
+
+
+def _tablet(canvas, device, kind: QEvent.Type, fx: float, fy: float, pressure: float) -> None:
+    point = QPointF(canvas_point(canvas, fx, fy))
+    button = Qt.MouseButton.LeftButton
+    event = QTabletEvent(
+        kind,
+        device,
+        point,
+        point,
+        pressure,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        Qt.KeyboardModifier.NoModifier,
+        button,
+        button,
+    )
+    QApplication.sendEvent(canvas, event)
+
+
+def test_pen_pressure_sets_width_and_the_eraser_end_erases(canvas):
+    pen = _pen(QPointingDevice.PointerType.Pen)
+    for x, pressure in ((0.25, 0.1), (0.75, 1.0)):
+        _tablet(canvas, pen, QEvent.Type.TabletPress, x, 0.2, pressure)
+        for y in np.linspace(0.2, 0.8, 15):
+            _tablet(canvas, pen, QEvent.Type.TabletMove, x, y, pressure)
+        _tablet(canvas, pen, QEvent.Type.TabletRelease, x, 0.8, pressure)
+    row = canvas.pixels()[CANVAS_PIXELS // 2]
+    light = int((row[: CANVAS_PIXELS // 2] > 128).sum())
+    firm = int((row[CANVAS_PIXELS // 2 :] > 128).sum())
+    assert 0 < light < firm, "a firmer pen draws a wider line"
+    eraser = _pen(QPointingDevice.PointerType.Eraser)
+    _tablet(canvas, eraser, QEvent.Type.TabletPress, 0.75, 0.5, 1.0)
+    _tablet(canvas, eraser, QEvent.Type.TabletMove, 0.75, 0.55, 1.0)
+    _tablet(canvas, eraser, QEvent.Type.TabletRelease, 0.75, 0.55, 1.0)
+    assert canvas.pixels()[int(0.52 * CANVAS_PIXELS), int(0.75 * CANVAS_PIXELS)] == 0

@@ -150,6 +150,8 @@ def test_routing_steps_show_the_iteration_and_its_coupling(window, qtbot, pretra
     QTest.mouseClick(view.controls.back_button, Qt.MouseButton.LeftButton)
     assert view.shown_iteration == 1 and view.title.text() == "Iteration 2 of 3"
     np.testing.assert_allclose(view.shown_coupling(), trace.coupling[0, 1].numpy(), atol=1e-5)
+    hover = view.describe_cell(0, 7)
+    assert hover.startswith("primary capsule ") and "c to digit 7 = " in hover and "iteration 2" in hover
     QTest.mouseClick(view.controls.first_button, Qt.MouseButton.LeftButton)
     np.testing.assert_allclose(view.shown_coupling(), 0.1, atol=1e-6)
     assert view.controls.slider.value() == 0
@@ -259,6 +261,7 @@ def test_insight_panels_plug_in_and_help_lists_shortcuts(window, qtbot):
     rows = {table.item(r, 1).text(): table.item(r, 2).text() for r in range(table.rowCount())}
     assert rows["Undo"] == "Ctrl+Z" and "Ctrl+Shift+Z" in rows["Redo"] and rows["Clear Canvas"] == "Esc"
     assert rows["Play / Pause"] == "Space" and rows["Open Image…"] == "Ctrl+O"
+    assert rows["Steer Capsule …"] == "0 … 9"
     dialog.close()
 
 

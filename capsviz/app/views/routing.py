@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QCursor
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from capsviz.app import theme
 from capsviz.app.inference import Outputs
@@ -84,7 +84,7 @@ class RoutingView(QWidget):
         self.setObjectName("routingView")
         self.setToolTip(
             "Routing by agreement: how strongly each of the 1152 primary capsules sends its vote to "
-            "each digit capsule (c_ij), iteration by iteration."
+            "each digit capsule (c_ij), iteration by iteration; hover a row for that capsule."
         )
         self._outputs: Outputs | None = None
         self._iteration = 0
@@ -92,6 +92,7 @@ class RoutingView(QWidget):
         self._scale = "fitted"
         self._levels: tuple[float, float] | None = None
         self._lut: np.ndarray | None = None
+        self._order = np.arange(N_PRIMARY)
         self._guides: str | None = None
 
         self.title = QLabel()
@@ -197,6 +198,7 @@ class RoutingView(QWidget):
         plot.hideButtons()
         plot.setMenuEnabled(False)
         theme.cache_axes(plot)
+        self.plots.scene().sigMouseMoved.connect(self._hovered)
 
     def _build_bars(self) -> None:
         plot = self.bar_plot
@@ -239,6 +241,7 @@ class RoutingView(QWidget):
         self.title.setText(f"Iteration {iteration + 1} of {count}")
         self.subtitle.setText(describe_iteration(iteration, count))
         order = row_order(outputs.primary_lengths, self._ordering)
+        self._order = order
         low, high = coupling_levels(outputs.coupling, self._scale)
         if self._levels != (low, high):
             self._levels = (low, high)
@@ -278,6 +281,36 @@ class RoutingView(QWidget):
         self.separators.setData(xs, ys, connect="pairs")
         axis.setTicks([[((t + 0.5) * N_POSITIONS, f"type {t}") for t in range(0, N_TYPES, 4)], []])
         axis.setLabel("primary capsules: 32 types × 36 positions")
+
+    def describe_cell(self, row: int, column: int) -> str:
+        """Tooltip text for heat-map row ``row`` (display order) and digit column ``column`` (-1: ‖u‖)."""
+        outputs = self._outputs
+        if outputs is None or not 0 <= row < N_PRIMARY:
+            return ""
+        i = int(self._order[row])
+        kind, cell = divmod(i, N_POSITIONS)
+        r, c = divmod(cell, 6)
+        text = (
+            f"primary capsule {i}: type {kind}, grid cell ({r}, {c}) — sees input rows "
+            f"{2 * r}–{2 * r + 16}, columns {2 * c}–{2 * c + 16}\n‖u‖ = {outputs.primary_lengths[i]:.3f}"
+        )
+        if 0 <= column < N_DIGITS:
+            coupling = outputs.coupling[self._iteration][i]
+            text += (
+                f"; c to digit {column} = {coupling[column]:.3f} in iteration {self._iteration + 1} "
+                f"(largest: digit {int(coupling.argmax())})"
+            )
+        return text
+
+    def _hovered(self, position: QPointF) -> None:
+        box = self.heat_plot.vb
+        if not box.sceneBoundingRect().contains(position):
+            return
+        point = box.mapSceneToView(position)
+        column = -1 if point.x() < -0.5 else round(point.x())
+        text = self.describe_cell(int(point.y()), column)
+        if text:
+            QToolTip.showText(QCursor.pos(), text, self.plots)
 
     def show_playing(self, playing: bool) -> None:
         self.controls.show_playing(playing)

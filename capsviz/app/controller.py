@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from capsviz.app.inference import InferenceRequest, InferenceResult, Sample, decode_pose
+from capsviz.app.inference import InferenceRequest, InferenceResult, Sample, bin_canvas, decode_pose
 from capsviz.app.latency import LatencyLog
 from capsviz.app.protocols import Views
 from capsviz.app.state import N_POSE, AppState, ModelInfo
@@ -134,7 +134,7 @@ class Controller(QObject):
     # input -------------------------------------------------------------
     def submit_drawing(self, pixels: np.ndarray, event_time: float | None = None) -> int:
         """Classify the canvas drawing (newest wins); returns the request's generation."""
-        return self._submit(pixels, "canvas", event_time=event_time)
+        return self._submit(bin_canvas(pixels), "canvas", event_time=event_time)
 
     def open_image(self, path: str | Path, origin: str = "file") -> int:
         """Read, show and classify an image file; a bad file is reported and nothing changes."""

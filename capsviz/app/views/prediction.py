@@ -60,7 +60,7 @@ class PredictionLabel(QLabel):
         painter.setPen(QPen(QColor("#2a2f36"), thickness, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
         painter.drawEllipse(inner)
         if self._lengths is None:
-            self._paint_centre(painter, inner, "–", QColor(theme.MUTED))
+            self._paint_centre(painter, inner, "?", QColor(theme.PANEL_BORDER))
             self._paint_caption(painter, ring.bottom() + 4, self._note, "")
         else:
             winner = int(np.argmax(self._lengths))

@@ -236,6 +236,7 @@ class RoutingView(QWidget):
             self.bars.setOpts(height=np.zeros(N_DIGITS), brushes=length_brushes(None))
             self.winner_box.hide()
             self.controls.show_position(0, 0)
+            self._show_row_guides()
             return
         count = outputs.iterations
         self.title.setText(f"Iteration {iteration + 1} of {count}")

@@ -33,10 +33,26 @@ def _application() -> QApplication:
     return app
 
 
+def share_cpu_with_the_gui() -> None:
+    """Keep the GUI thread responsive while the worker computes.
+
+    Inference leaves one core to the GUI (unless the user chose a thread count
+    with ``OMP_NUM_THREADS``), and Python hands the interpreter lock between
+    threads every millisecond instead of every five, so a stroke never waits
+    long for the worker's Python code.
+    """
+    if "OMP_NUM_THREADS" not in os.environ:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+    sys.setswitchinterval(0.001)
+
+
 def run_app(weights: str | None = None, device: str = "auto", screenshot: str | None = None) -> int:
     """Open the explorer (or render it to ``screenshot``); returns the exit status."""
     if screenshot and needs_offscreen():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    share_cpu_with_the_gui()
     app = _application()
     from capsviz.app.window import create_window
 

@@ -6,9 +6,11 @@ import pytest
 
 
 @pytest.fixture
-def no_insight(monkeypatch):
-    """Windows built by the command line leave out the analysis panels (they have their own tests)."""
+def in_process_app(monkeypatch):
+    """Run the app inside the test process without the analysis panels (they have their own tests)
+    and without retuning torch's threads for the whole session."""
     monkeypatch.setattr("capsviz.app.window.install_insight_panels", lambda window: False)
+    monkeypatch.setattr("capsviz.app.launch.share_cpu_with_the_gui", lambda: None)
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ def test_predict_uses_weights_and_iterations_options(digit_files, capsys, tmp_pa
         main(["predict", "--iterations", "11", str(seven)])
 
 
-def test_main_opens_the_window(qtbot, monkeypatch, pretrained, no_insight):
+def test_main_opens_the_window(qtbot, monkeypatch, pretrained, in_process_app):
     shown = []
 
     def fake_exec(*_args) -> int:
@@ -79,7 +79,7 @@ def test_main_opens_the_window(qtbot, monkeypatch, pretrained, no_insight):
     assert shown == ["capsviz — inside a Capsule Network"]
 
 
-def test_screenshot_writes_the_window_as_png(tmp_path, qtbot, capsys, no_insight):
+def test_screenshot_writes_the_window_as_png(tmp_path, qtbot, capsys, in_process_app):
     target = tmp_path / "shots" / "main.png"
     assert main(["--screenshot", str(target)]) == 0
     picture = Image.open(target)

@@ -203,9 +203,9 @@ class CapsNet(nn.Module):
             return x.float().view(batch, N_PRIMARY_TYPES, PRIMARY_DIM, -1).transpose(2, 3)
         patches = images.reshape(batch, IMAGE_SIZE, IMAGE_SIZE).unfold(1, KERNEL, 1).unfold(2, KERNEL, 1)
         hidden = torch.addmm(fast.conv1_bias, patches.reshape(-1, KERNEL * KERNEL), fast.conv1)
-        hidden = hidden.relu_().view(batch, CONV1_GRID, CONV1_GRID, CONV1_CHANNELS)
+        hidden = hidden.relu_().to(fast.primary.dtype).view(batch, CONV1_GRID, CONV1_GRID, CONV1_CHANNELS)
         cells = hidden.unfold(1, KERNEL, 2).unfold(2, KERNEL, 2).permute(0, 1, 2, 4, 5, 3)
-        cols = cells.reshape(batch * PRIMARY_GRID**2, -1).to(fast.primary.dtype)
+        cols = cells.reshape(batch * PRIMARY_GRID**2, -1)
         x = torch.addmm(fast.primary_bias, cols, fast.primary).float()
         return x.view(batch, -1, N_PRIMARY_TYPES, PRIMARY_DIM).transpose(1, 2)
 

@@ -284,3 +284,23 @@ def test_routing_keyboard_shortcuts(window, qtbot):
     assert window.state.playing
     QTest.keyClick(window, Qt.Key.Key_Space)
     assert not window.state.playing
+
+
+def test_unavailable_device_falls_back_to_the_cpu_and_says_so(qtbot):
+    from capsviz.app import create_window
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    win = create_window(device="cuda", insight=False)
+    qtbot.addWidget(win)
+    assert "CUDA" in win.status.currentMessage() and "CPU instead" in win.status.currentMessage()
+    assert win.status.device.text() == "CPU" and win.controller.device == "cpu"
+    win.close()
+
+
+def test_save_screenshot(window, tmp_path):
+    target = tmp_path / "window.png"
+    assert window.save_screenshot(str(target))
+    assert Image.open(target).size == (window.width(), window.height())
+    assert not window.save_screenshot(str(tmp_path / "missing" / "folder" / "x.png"))
+    assert "could not write" in window.status.currentMessage()

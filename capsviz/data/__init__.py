@@ -1,0 +1,1 @@
+"""Qt-free data handling: MNIST loading and drawing-to-MNIST preprocessing."""

@@ -8,6 +8,7 @@ import sys
 
 from capsviz.data.mnist import MnistUnavailable, load_mnist
 from capsviz.model.device import DEVICE_CHOICES, DeviceError
+from capsviz.model.weights import WeightsError
 from capsviz.training.checkpoint import CheckpointError
 from capsviz.training.loop import TrainConfig, Trainer, TrainingStopped
 
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         train = load_mnist("train", config.data_dir)
         test = load_mnist("test", config.data_dir)
         history = Trainer(config, train, test).run()
-    except (MnistUnavailable, DeviceError, CheckpointError) as exc:
+    except (MnistUnavailable, DeviceError, CheckpointError, WeightsError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except TrainingStopped as exc:

@@ -49,3 +49,11 @@ def test_unavailable_device_is_a_one_line_error(tmp_path, tiny_mnist_dir, capsys
         return
     assert run(tmp_path, "w.safetensors", tiny_mnist_dir, "--device", "cuda") == 2
     assert "no CUDA GPU" in capsys.readouterr().err
+
+
+def test_unwritable_output_is_a_one_line_error(tmp_path, tiny_mnist_dir, capsys) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert run(blocker, "w.safetensors", tiny_mnist_dir, "--epochs", "1", "--quiet") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")

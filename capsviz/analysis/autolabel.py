@@ -41,7 +41,7 @@ PHRASES = {
     "position y": ("the digit move down", "the digit move up"),
     "ink": ("more ink", "less ink"),
 }
-SAMPLES_PER_DIGIT = 6
+SAMPLES_PER_DIGIT = 4
 
 
 @dataclass

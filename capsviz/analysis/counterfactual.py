@@ -3,7 +3,9 @@
 "What would this look like as a 3?" puts the same 16 numbers into capsule 3's
 slot of the decoder. Feeding any decoded picture back through the network
 closes the loop: if the network still calls it the digit it was decoded as,
-the change kept the identity.
+the change kept the identity. A decoded picture is fed back the way the app
+would take it as input (:func:`capsviz.data.preprocess.preprocess`: full
+contrast, 20-px box, centred), so "Use as input" gives the same answer.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 import torch
 
 from capsviz.analysis.inference import as_batch
+from capsviz.data.preprocess import preprocess
 from capsviz.model.capsnet import DIGIT_DIM, N_DIGITS, CapsNet
 
 
@@ -29,6 +32,8 @@ class Counterfactuals:
         ``[16]`` the (possibly perturbed) pose.
     images : np.ndarray
         ``[10, 28, 28]`` the pose decoded through capsule 0 … 9.
+    inputs : np.ndarray
+        ``[10, 28, 28]`` those pictures as fed back to the network.
     lengths : np.ndarray
         ``[10, 10]`` row k: the lengths the network gives picture k.
     """
@@ -36,6 +41,7 @@ class Counterfactuals:
     source: int
     pose: np.ndarray
     images: np.ndarray
+    inputs: np.ndarray
     lengths: np.ndarray
 
     @property
@@ -66,7 +72,14 @@ def feed_back(model: CapsNet, images: np.ndarray) -> np.ndarray:
     return lengths[0] if np.ndim(images) == 2 else lengths
 
 
-def counterfactuals(model: CapsNet, pose: np.ndarray, source: int) -> Counterfactuals:
-    """Decode ``pose`` as each of the 10 digits and classify every picture (one batch each way)."""
+def counterfactuals(model: CapsNet, pose: np.ndarray, source: int, normalise: bool = True) -> Counterfactuals:
+    """Decode ``pose`` as each of the 10 digits and classify every picture (one batch each way).
+
+    ``normalise`` feeds each picture back as the app would take it as input;
+    without it the raw decoder output is classified.
+    """
     images = decode_as(model, pose, np.arange(N_DIGITS))
-    return Counterfactuals(int(source), np.asarray(pose, np.float32), images, feed_back(model, images))
+    inputs = np.stack([preprocess(image) for image in images]) if normalise else images
+    return Counterfactuals(
+        int(source), np.asarray(pose, np.float32), images, inputs, feed_back(model, inputs)
+    )

@@ -81,17 +81,18 @@ def _run(
     stop: int,
     progress: Progress | None,
     should_stop: Callable[[], bool] | None,
+    batch_size: int,
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Lengths and poses of ``images[start:stop]``; the flag says whether it was cut short."""
     lengths, poses = [], []
-    for first in range(start, stop, BATCH_SIZE):
+    for first in range(start, stop, batch_size):
         if should_stop is not None and should_stop():
             break
-        out = model(as_batch(images[first : min(first + BATCH_SIZE, stop)], model))
+        out = model(as_batch(images[first : min(first + batch_size, stop)], model))
         lengths.append(out.lengths.float().cpu().numpy())
         poses.append(out.poses.float().cpu().numpy())
         if progress is not None:
-            progress(min(first + BATCH_SIZE, stop), stop)
+            progress(min(first + batch_size, stop), stop)
     done = start + sum(len(x) for x in lengths)
     empty_l, empty_p = np.zeros((0, 10), np.float32), np.zeros((0, 10, 16), np.float32)
     return (
@@ -115,6 +116,7 @@ def load_or_run_survey(
     folder: Path | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> Survey:
     """The survey of the first ``limit`` digits (all by default), from the cache where possible.
 
@@ -129,6 +131,8 @@ def load_or_run_survey(
     should_stop : callable, optional
         Polled between batches; when it returns True the finished part is cached
         and :class:`SurveyCancelled` is raised.
+    batch_size : int
+        Digits per forward pass (progress and cancellation happen between batches).
     """
     total = len(images) if limit is None else max(0, min(int(limit), len(images)))
     path = survey_path(model, images, folder)
@@ -138,7 +142,7 @@ def load_or_run_survey(
     if len(lengths) != len(poses) or len(lengths) > len(images):
         lengths, poses = lengths[:0], poses[:0]
     if len(lengths) < total:
-        more_l, more_p, cut = _run(model, images, len(lengths), total, progress, should_stop)
+        more_l, more_p, cut = _run(model, images, len(lengths), total, progress, should_stop, batch_size)
         lengths, poses = np.concatenate([lengths, more_l]), np.concatenate([poses, more_p])
         if len(more_l):
             save_arrays(path, {"lengths": lengths, "poses": poses})

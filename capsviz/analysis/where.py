@@ -154,10 +154,12 @@ class WhereAnalysis:
         return to_input(self.grid(quantity, iteration, digit, types))
 
     def levels(self, quantity: str, digit: int, types: str | int = "mean") -> tuple[float, float]:
-        """Colour range shared by all iterations, so an animation compares like with like."""
-        grids = [self.grid(quantity, t, digit, types) for t in range(self.iterations)]
-        high = float(max(g.max() for g in grids))
-        return 0.0, high if high > 0 else 1.0
+        """Colour range over all iterations, so an animation compares like with like."""
+        grids = np.stack([self.grid(quantity, t, digit, types) for t in range(self.iterations)])
+        low, high = float(grids.min()), float(grids.max())
+        if high - low < 1e-6:
+            low, high = low - 0.01, high + 0.01
+        return low, high
 
     def cell(self, row: int, col: int) -> CellVotes:
         """The 32 capsules at grid cell (row, col) and their votes for the 10 digits."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-SURVEY_SIZE = 150
+SURVEY_SIZE = 80
 
 
 @pytest.fixture(scope="session")

@@ -101,11 +101,13 @@ def test_cell_votes_match_the_trace(routed):
 
 def test_levels_cover_every_iteration(routed):
     analysis = where.where_analysis(routed[0])
+    grids = [analysis.grid("coupling", t, 7) for t in range(analysis.iterations)]
     low, high = analysis.levels("coupling", 7)
-    assert low == 0.0
-    assert high == pytest.approx(
-        max(analysis.grid("coupling", t, 7).max() for t in range(analysis.iterations))
+    assert low == pytest.approx(min(g.min() for g in grids)) and high == pytest.approx(
+        max(g.max() for g in grids)
     )
+    low, high = analysis.levels("coupling", 7, types=3)
+    assert low < high
 
 
 def test_unknown_options_are_refused(routed):

@@ -1,0 +1,153 @@
+"""Shared drawing helpers for the insight panels: colours, image plots, legends, thumbnails."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QLabel, QWidget
+
+from capsviz.app import theme
+from capsviz.app.views.pixels import grey_qimage
+
+# One colour per routing iteration (1, 2, 3, ...), from cool to warm.
+ITERATION_COLOURS = ("#64748b", "#38bdf8", "#f5a524", "#f472b6", "#a3e635", "#c084fc")
+# One colour per digit capsule, for curves that show all ten at once.
+DIGIT_COLOURS = (
+    "#60a5fa", "#f97316", "#34d399", "#f87171", "#a78bfa",
+    "#fbbf24", "#f472b6", "#22d3ee", "#a3e635", "#e879f9",
+)  # fmt: skip
+ORIGINAL = "#6b7280"  # "before" bars: the untouched input, routing switched off
+DIVERGING = "CET-D1"  # negative blue, zero grey, positive red
+SEQUENTIAL = "viridis"  # magnitudes: dark = little, yellow = much
+
+
+def iteration_colour(t: int) -> str:
+    return ITERATION_COLOURS[t % len(ITERATION_COLOURS)]
+
+
+def image_plot(layout: pg.GraphicsLayout, title: str, x_label: str, y_label: str, **grid: int) -> pg.PlotItem:
+    """A plot for pictures: row 0 at the top, square pixels, no panning."""
+    plot = layout.addPlot(title=title, **grid)
+    plot.invertY(True)
+    plot.setAspectLocked(True)
+    plot.setLabel("bottom", x_label)
+    plot.setLabel("left", y_label)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+    return plot
+
+
+def chart(layout: pg.GraphicsLayout, title: str, x_label: str, y_label: str, **grid: int) -> pg.PlotItem:
+    """A fixed (not pannable) chart with labelled axes and a faint grid."""
+    plot = layout.addPlot(title=title, **grid)
+    plot.setLabel("bottom", x_label)
+    plot.setLabel("left", y_label)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+    plot.showGrid(x=False, y=True, alpha=0.15)
+    for axis in ("bottom", "left"):
+        plot.getAxis(axis).enableAutoSIPrefix(False)
+    return plot
+
+
+def image_item(colormap: str | None = None) -> pg.ImageItem:
+    """A row-major ImageItem, grey by default or with a named colour map."""
+    item = pg.ImageItem(axisOrder="row-major")
+    if colormap is not None:
+        item.setColorMap(pg.colormap.get(colormap))
+    return item
+
+
+def colour_bar(plot: pg.PlotItem, items: list[pg.ImageItem], colormap: str, label: str) -> pg.ColorBarItem:
+    """A fixed colour legend beside ``plot`` that drives the colours of ``items``."""
+    bar = pg.ColorBarItem(
+        values=(0.0, 1.0), colorMap=pg.colormap.get(colormap), label=label, interactive=False, width=12
+    )
+    bar.setImageItem(items, insert_in=plot)
+    bar.axis.enableAutoSIPrefix(False)
+    return bar
+
+
+def set_bar_label(bar: pg.ColorBarItem, text: str) -> None:
+    """Change a vertical colour bar's legend text."""
+    bar.getAxis("left").setLabel(text)
+
+
+def digit_ticks(axis: pg.AxisItem, count: int = 10) -> None:
+    axis.setTicks([[(j, str(j)) for j in range(count)]])
+
+
+def add_legend(plot: pg.PlotItem, offset: tuple[float, float] = (-8, 4), columns: int = 1) -> pg.LegendItem:
+    """A compact legend in a corner of ``plot`` (negative offsets count from the right/bottom)."""
+    legend = plot.addLegend(
+        offset=offset, labelTextColor=theme.TEXT, brush=pg.mkBrush(21, 23, 26, 210), colCount=columns
+    )
+    legend.setLabelTextSize("8pt")
+    legend.layout.setContentsMargins(2, 0, 2, 0)
+    legend.layout.setVerticalSpacing(-4)
+    return legend
+
+
+def headroom(plot: pg.PlotItem, low: float, high: float, room: float = 0.3) -> None:
+    """Fix the y range with space above the data for a legend."""
+    span = max(high - low, 1e-9)
+    plot.setYRange(low, high + room * span, padding=0.02)
+
+
+def grouped_bars(x: np.ndarray, heights: list[np.ndarray], colours: list[str], width: float = 0.8) -> list:
+    """Side-by-side bars for several series over the same x positions."""
+    count = len(heights)
+    step = width / count
+    bars = []
+    for k, (values, colour) in enumerate(zip(heights, colours, strict=True)):
+        bars.append(
+            pg.BarGraphItem(
+                x=x - width / 2 + step * (k + 0.5),
+                height=values,
+                width=step * 0.92,
+                brush=pg.mkBrush(colour),
+                pen=pg.mkPen(None),
+            )
+        )
+    return bars
+
+
+def thumbnail(image: np.ndarray, size: int = 56, frame: str | None = None) -> QPixmap:
+    """A 28×28 image enlarged without smoothing, optionally framed in a colour."""
+    pixmap = QPixmap.fromImage(grey_qimage(image)).scaled(
+        size, size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.FastTransformation
+    )
+    if frame is not None:
+        painter = QPainter(pixmap)
+        painter.setPen(QPen(QColor(frame), 3))
+        painter.drawRect(1, 1, size - 3, size - 3)
+        painter.end()
+    return pixmap
+
+
+def thumbnail_icon(image: np.ndarray, size: int = 56, frame: str | None = None) -> QIcon:
+    return QIcon(thumbnail(image, size, frame))
+
+
+def hint_label(text: str, parent: QWidget | None = None) -> QLabel:
+    """Muted one-line explanation under a panel's controls."""
+    label = QLabel(text, parent)
+    label.setObjectName("panelHint")
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {theme.MUTED};")
+    return label
+
+
+def array_to_qimage_rgb(image: QImage) -> np.ndarray:
+    """A QImage as an ``H×W×3`` uint8 array (for tests and exports)."""
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    height, width, row = rgb.height(), rgb.width(), rgb.bytesPerLine()
+    data = np.frombuffer(rgb.constBits(), np.uint8, count=row * height).reshape(height, row)
+    return data[:, : width * 3].reshape(height, width, 3).copy()
+
+
+ICON_SIZE = QSize(56, 56)

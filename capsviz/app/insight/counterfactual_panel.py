@@ -1,0 +1,199 @@
+"""Counterfactuals: the current pose drawn as every digit, and what the network then sees."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from capsviz.analysis.counterfactual import Counterfactuals
+from capsviz.app import theme
+from capsviz.app.insight.common import (
+    ORIGINAL,
+    add_legend,
+    chart,
+    digit_ticks,
+    grouped_bars,
+    hint_label,
+    thumbnail,
+)
+
+KEPT = theme.POSITIVE
+LOST = theme.NEGATIVE
+TILE_PIXELS = 64
+
+
+class DigitTile(QFrame):
+    """One counterfactual picture with its verdict; click to inspect it."""
+
+    clicked = Signal(int)
+
+    def __init__(self, digit: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.digit = digit
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.picture = QLabel()
+        self.picture.setFixedSize(TILE_PIXELS, TILE_PIXELS)
+        self.caption = QLabel(f"as {digit}")
+        self.verdict = QLabel("")
+        for label in (self.caption, self.verdict):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(3, 3, 3, 3)
+        layout.setSpacing(1)
+        layout.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.verdict)
+        self.set_state(False, False)
+
+    def show_result(self, image: np.ndarray, prediction: int, length: float, kept: bool) -> None:
+        self.picture.setPixmap(thumbnail(image, TILE_PIXELS))
+        mark = "✓" if kept else "✗"
+        self.verdict.setText(f"→ {prediction} {mark} {length:.2f}")
+        self.verdict.setStyleSheet(f"color: {KEPT if kept else LOST}; font-weight: 600;")
+        self.setToolTip(
+            f"The pose decoded as a {self.digit}; fed back, the network says {prediction} "
+            f"(length {length:.2f}): identity {'kept' if kept else 'lost'}."
+        )
+
+    def set_state(self, selected: bool, source: bool) -> None:
+        border = theme.ACCENT if selected else (theme.STEER if source else "transparent")
+        self.setStyleSheet(f"DigitTile {{ border: 2px solid {border}; border-radius: 6px; }}")
+        self.caption.setText(f"as {self.digit}" + ("  (own)" if source else ""))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.digit)
+        super().mousePressEvent(event)
+
+
+class CounterfactualPanel(QWidget):
+    """Ten tiles (the pose as 0 … 9) and the lengths the network gives the picked one.
+
+    Signals
+    -------
+    digitRequested(int)
+        A tile was clicked: the user wants to see the pose as this digit.
+    imageRequested(object)
+        "Use as input" was pressed: load this ``[28, 28]`` picture into the app.
+    """
+
+    digitRequested = Signal(int)
+    imageRequested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setToolTip(
+            "What would this look like as another digit? The current pose is decoded through every digit "
+            "capsule and each picture is fed back through the network to see if it keeps that identity."
+        )
+        self._result: Counterfactuals | None = None
+        self._original: np.ndarray | None = None
+        self._selected = 0
+        self.tiles = [DigitTile(j) for j in range(10)]
+        strip = QGridLayout()
+        strip.setSpacing(4)
+        for j, tile in enumerate(self.tiles):
+            tile.clicked.connect(self._tile_clicked)
+            strip.addWidget(tile, 0, j)
+        self.use_button = QPushButton("Use as input")
+        self.use_button.setToolTip("Load the picked picture into the app as if you had drawn it.")
+        self.use_button.clicked.connect(self._use_clicked)
+        self.use_button.setEnabled(False)
+        self.view = pg.GraphicsLayoutWidget()
+        self.plot = chart(self.view.ci, "lengths", "digit capsule j", "length ‖v_j‖")
+        digit_ticks(self.plot.getAxis("bottom"))
+        self.plot.setYRange(0, 1.25, padding=0)
+        self.legend = add_legend(self.plot, offset=(8, 4), columns=2)
+        self.bars: list[pg.BarGraphItem] = []
+        for value, colour in ((0.9, theme.POSITIVE), (0.1, theme.NEGATIVE)):
+            self.plot.addItem(
+                pg.InfiniteLine(pos=value, angle=0, pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine))
+            )
+        footer = QHBoxLayout()
+        footer.addWidget(
+            hint_label(
+                "Green ✓: the network recognises the picture as the digit it was drawn as; "
+                "red ✗: it does not. Amber frame: the capsule the pose came from."
+            ),
+            1,
+        )
+        footer.addWidget(self.use_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(strip)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(footer)
+
+    @property
+    def selected(self) -> int:
+        return self._selected
+
+    def set_counterfactuals(
+        self, result: Counterfactuals | None, original_lengths: np.ndarray | None = None
+    ) -> None:
+        """Show a new set of counterfactuals; ``original_lengths`` are the input's own lengths."""
+        self._result = result
+        self._original = None if original_lengths is None else np.asarray(original_lengths, np.float32)
+        self.use_button.setEnabled(result is not None)
+        if result is not None:
+            for j, tile in enumerate(self.tiles):
+                prediction = int(result.predictions[j])
+                tile.show_result(
+                    result.images[j], prediction, float(result.lengths[j, prediction]), bool(result.kept[j])
+                )
+        self.select(self._selected)
+
+    def select(self, digit: int) -> None:
+        """Pick tile ``digit`` and chart its lengths (does not emit)."""
+        self._selected = int(digit)
+        source = None if self._result is None else self._result.source
+        for j, tile in enumerate(self.tiles):
+            tile.set_state(j == self._selected, j == source)
+        self._draw_chart()
+
+    @property
+    def result(self) -> Counterfactuals | None:
+        """The counterfactuals on display."""
+        return self._result
+
+    @property
+    def shown_lengths(self) -> np.ndarray | None:
+        """The lengths charted for the picked tile."""
+        return None if self._result is None else self._result.lengths[self._selected]
+
+    def _draw_chart(self) -> None:
+        for bar in self.bars:
+            self.plot.removeItem(bar)
+        self.bars.clear()
+        self.legend.clear()
+        if self._result is None:
+            return
+        j = self._selected
+        lengths = self._result.lengths[j]
+        series, colours, names = (
+            [lengths],
+            [KEPT if self._result.kept[j] else LOST],
+            [f"picture drawn as {j}"],
+        )
+        if self._original is not None:
+            series.insert(0, self._original)
+            colours.insert(0, ORIGINAL)
+            names.insert(0, "your input")
+        self.bars = grouped_bars(np.arange(10), series, colours)
+        for bar, name in zip(self.bars, names, strict=True):
+            self.plot.addItem(bar)
+            self.legend.addItem(bar, name)
+        prediction = int(self._result.predictions[j])
+        verdict = "identity kept" if self._result.kept[j] else f"the network sees a {prediction}"
+        self.plot.setTitle(f"pose of capsule {self._result.source} drawn as {j}, fed back: {verdict}")
+
+    def _tile_clicked(self, digit: int) -> None:
+        self.select(digit)
+        self.digitRequested.emit(digit)
+
+    def _use_clicked(self) -> None:
+        if self._result is not None:
+            self.imageRequested.emit(self._result.inputs[self._selected].copy())

@@ -1,0 +1,495 @@
+"""The insight panels bound to a model: one object computes the analyses and feeds the seven views.
+
+Wiring into the main window takes a few lines::
+
+    insight = InsightPanels(model, parent=window)
+    for title, widget in insight.panels:
+        window.add_insight_panel(title, widget)
+    insight.bind_state(window.state)             # follow input, iteration, steered capsule, offsets
+    insight.imageRequested.connect(window.show_insight_image)   # e.g. controller.show_array(image, ...)
+    insight.sampleRequested.connect(window.controller.show_sample)
+    insight.digitRequested.connect(window.controller.select_capsule)
+    insight.iterationRequested.connect(window.controller.seek_routing)
+
+Without an app state, call :meth:`InsightPanels.update` with an image (and,
+if already computed, its routing trace). Only the panels on screen are
+recomputed; the others catch up when they are shown. Network calls run in a
+background thread (newest request last), so the panels follow the mouse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from capsviz.analysis.counterfactual import Counterfactuals, counterfactuals
+from capsviz.analysis.export import save_state, snapshot
+from capsviz.analysis.figure4 import Figure4, figure4
+from capsviz.analysis.history import History, HistoryEntry
+from capsviz.analysis.inference import infer
+from capsviz.analysis.invariance import invariance_report, invariance_sweep
+from capsviz.analysis.where import where_analysis
+from capsviz.analysis.why import why_analysis
+from capsviz.app.insight.counterfactual_panel import CounterfactualPanel
+from capsviz.app.insight.gallery_panel import GalleryPanel
+from capsviz.app.insight.history_panel import HistoryPanel
+from capsviz.app.insight.invariance_panel import InvariancePanel, sweep_values
+from capsviz.app.insight.runner import LatestRunner
+from capsviz.app.insight.sheet import save_sheet
+from capsviz.app.insight.state_binding import StateBinding
+from capsviz.app.insight.survey_task import SurveyResult, SurveyTask
+from capsviz.app.insight.what_panel import WhatPanel
+from capsviz.app.insight.where_panel import WherePanel
+from capsviz.app.insight.why_panel import WhyPanel
+from capsviz.model.capsnet import CapsNet, CapsOutput, RoutingTrace
+
+NAMES = ("where", "why", "what", "counterfactual", "invariance", "compare", "gallery")
+# Tab titles; "&&" is how a Qt tab shows one "&".
+TITLES = ("Where", "Why", "What", "Counterfactuals", "Invariance", "Compare && keep", "Gallery")
+
+
+class InsightPanels(QObject):
+    """Owns the seven insight panels and keeps them in step with the current input.
+
+    Parameters
+    ----------
+    model : CapsNet or None
+        The network to analyse (None: panels stay empty until :meth:`set_model`).
+    test_set : (images, labels), optional
+        Digits for the statistics and the gallery; the shipped test set by default.
+    survey_limit : int, optional
+        Survey only the first digits of the test set (faster on a slow machine).
+    cache_folder : Path, optional
+        Where cached surveys go (default: :func:`capsviz.analysis.cache.cache_dir`).
+    synchronous : bool
+        Compute everything at once in the calling thread (tests, screenshots).
+
+    Signals
+    -------
+    imageRequested(object)
+        A panel asks the app to show this ``[28, 28]`` image (history restore, counterfactual).
+    sampleRequested(int)
+        The gallery asks the app to open test digit ``index``.
+    digitRequested(int)
+        A panel picked a digit capsule to steer.
+    iterationRequested(int)
+        The Where panel picked a routing iteration (0-based).
+    statsReady(object), labelsReady(object)
+        :class:`DimensionStats` and :class:`DimensionLabels` once the survey is done
+        (for slider ranges and labels elsewhere in the app).
+    """
+
+    imageRequested = Signal(object)
+    sampleRequested = Signal(int)
+    digitRequested = Signal(int)
+    iterationRequested = Signal(int)
+    statsReady = Signal(object)
+    labelsReady = Signal(object)
+
+    def __init__(
+        self,
+        model: CapsNet | None,
+        *,
+        test_set: tuple[np.ndarray, np.ndarray] | None = None,
+        survey_limit: int | None = None,
+        cache_folder: Path | None = None,
+        synchronous: bool = False,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._test_set, self._survey_limit, self._cache_folder = test_set, survey_limit, cache_folder
+        self.synchronous = synchronous
+        self.runner = LatestRunner(synchronous, self)
+        self.history = History()
+        self.survey: SurveyResult | None = None
+        self._survey_task: SurveyTask | None = None
+        self._binding: StateBinding | None = None
+        self._image: np.ndarray | None = None
+        self._trace: RoutingTrace | None = None
+        self._serial = 0  # counts traces, so cached drawings know when they are stale
+        self._iterations: int | None = None
+        self._iteration: int | None = None
+        self._selected: int | None = None
+        self._offsets = np.zeros(16, np.float32)
+        self._note = ""
+        self._done: dict[str, object] = {}
+
+        self.where, self.why, self.what = WherePanel(), WhyPanel(), WhatPanel()
+        self.counterfactual, self.invariance = CounterfactualPanel(), InvariancePanel()
+        self.compare, self.gallery = HistoryPanel(), GalleryPanel()
+        widgets = [getattr(self, name) for name in NAMES]
+        self.panels: list[tuple[str, QWidget]] = list(zip(TITLES, widgets, strict=True))
+        for widget in widgets:
+            widget.installEventFilter(self)
+        self._connect()
+
+    def _connect(self) -> None:
+        for panel in (self.where, self.why, self.what):
+            panel.digitChanged.connect(self._digit_picked)
+        self.where.iterationChanged.connect(self._iteration_picked)
+        self.counterfactual.imageRequested.connect(self._image_requested)
+        self.invariance.transformChanged.connect(self._transform_changed)
+        self.invariance.parameterChanged.connect(self._transform_changed)
+        self.compare.restoreRequested.connect(self.restore)
+        self.compare.keepRequested.connect(self._keep_clicked)
+        self.compare.exportJsonRequested.connect(self._export_json_clicked)
+        self.compare.exportPngRequested.connect(self._export_png_clicked)
+        self.gallery.digitRequested.connect(self.sampleRequested)
+        self.gallery.computeRequested.connect(self.start_survey)
+
+    def bind_state(self, state: Any) -> None:
+        """Follow an app state: input, routing iteration, steered capsule and pose offsets."""
+        self._binding = StateBinding(self, state)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:
+            self._refresh(only=next(n for n in NAMES if getattr(self, n) is watched))
+        return False
+
+    # inputs ------------------------------------------------------------
+    def set_model(self, model: CapsNet | None) -> None:
+        """Analyse another network (e.g. after loading weights); the survey restarts when needed."""
+        self.model = model
+        if self._survey_task is not None:
+            self._survey_task.cancel(0)
+        self._survey_task, self.survey = None, None
+        self.what.set_stats(None)
+        self.what.set_labels(None)
+        self.gallery.set_gallery(None, None)
+        self._set_trace(None)
+        self._refresh()
+
+    def update(
+        self,
+        trace: RoutingTrace | None = None,
+        image: np.ndarray | None = None,
+        output: CapsOutput | None = None,
+        iteration: int | None = None,
+        selected_digit: int | None = None,
+        pose_offsets: np.ndarray | None = None,
+        iterations: int | None = None,
+        note: str = "",
+    ) -> None:
+        """Show a new input.
+
+        Parameters
+        ----------
+        trace : RoutingTrace, optional
+            The input's routing trace (batch of one); computed here when missing.
+        image : np.ndarray
+            ``[28, 28]`` network input; None clears the panels.
+        output : CapsOutput, optional
+            Not needed (lengths and poses come from the trace); accepted to match the model's API.
+        iteration : int, optional
+            Routing iteration on display (0-based; default: the last).
+        selected_digit : int, optional
+            The capsule to explain (default: the winner).
+        pose_offsets : np.ndarray, optional
+            ``[16]`` slider offsets added to that capsule's pose.
+        iterations : int, optional
+            Routing iterations to run when the trace is computed here.
+        note : str
+            Where the input came from, kept with it in the history and the JSON export.
+        """
+        del output
+        same_image = image is not None and self._image is not None and np.array_equal(image, self._image)
+        self._image = None if image is None else np.asarray(image, np.float32).copy()
+        if trace is not None or not same_image or (iterations is not None and iterations != self._iterations):
+            self._set_trace(trace)
+        self._iterations = iterations
+        self._iteration, self._selected = iteration, selected_digit
+        if pose_offsets is not None:
+            self._offsets = np.asarray(pose_offsets, np.float32).copy()
+        self._note = note
+        self._refresh()
+
+    def set_iteration(self, iteration: int | None) -> None:
+        """Show routing iteration ``iteration`` (0-based) in the Where panel."""
+        self._iteration = iteration
+        if self._trace is not None:
+            self.where.set_iteration(self._shown_iteration())
+
+    def set_digit(self, digit: int | None) -> None:
+        """Explain capsule ``digit`` (None: the winner)."""
+        self._selected = digit
+        self._refresh()
+
+    def set_pose_offsets(self, offsets: np.ndarray) -> None:
+        """Slider offsets ``[16]`` added to the explained capsule's pose."""
+        self._offsets = np.asarray(offsets, np.float32).copy()
+        self._refresh(pose_only=True)
+
+    # derived values ----------------------------------------------------
+    @property
+    def trace(self) -> RoutingTrace | None:
+        return self._trace
+
+    @property
+    def image(self) -> np.ndarray | None:
+        return self._image
+
+    @property
+    def lengths(self) -> np.ndarray | None:
+        return None if self._trace is None else self._trace.lengths[0, -1].float().cpu().numpy()
+
+    @property
+    def digit(self) -> int | None:
+        """The capsule the panels explain: the selection, else the winner."""
+        if self._selected is not None:
+            return int(self._selected)
+        lengths = self.lengths
+        return None if lengths is None else int(np.argmax(lengths))
+
+    def pose(self) -> np.ndarray | None:
+        """``[16]`` the explained capsule's pose plus the slider offsets."""
+        if self._trace is None or self.digit is None:
+            return None
+        return self._trace.poses[0, -1, self.digit].float().cpu().numpy() + self._offsets
+
+    def _shown_iteration(self) -> int:
+        count = self._trace.iterations
+        return count - 1 if self._iteration is None else int(np.clip(self._iteration, 0, count - 1))
+
+    def _set_trace(self, trace: RoutingTrace | None) -> None:
+        self._trace = trace
+        self._serial += 1
+        self._done.clear()
+
+    # refreshing --------------------------------------------------------
+    def refresh_all(self) -> None:
+        """Recompute every panel now, visible or not (before exporting or taking screenshots)."""
+        mode = self.synchronous, self.runner.synchronous
+        self.synchronous = self.runner.synchronous = True
+        try:
+            self._refresh()
+        finally:
+            self.synchronous, self.runner.synchronous = mode
+
+    def _wanted(self, name: str, only: str | None) -> bool:
+        return (only is None or only == name) and (self.synchronous or getattr(self, name).isVisible())
+
+    def _fresh(self, key: str, signature: object) -> bool:
+        """True (and remembered) when ``key`` has not yet been computed for ``signature``."""
+        if self._done.get(key) == signature:
+            return False
+        self._done[key] = signature
+        return True
+
+    def _refresh(self, only: str | None = None, pose_only: bool = False) -> None:
+        if self.model is None or self._image is None:
+            self._clear()
+            return
+        if self._trace is None:
+            if self._fresh("trace", self._serial):
+                model, image, iterations = self.model, self._image, self._iterations
+                self.runner.submit(
+                    "trace", lambda: (image, infer(model, image, iterations)[0]), self._trace_ready
+                )
+            return
+        if not pose_only:
+            if self._wanted("where", only):
+                self._draw_where()
+            if self._wanted("why", only):
+                self._draw_why()
+            if self._wanted("compare", only):
+                self.compare.set_current(self.lengths)
+            if self._wanted("invariance", only):
+                self._compute_invariance()
+            if self._survey_task is None and (self._wanted("gallery", only) or self._wanted("what", only)):
+                self.start_survey()
+        if self._wanted("what", only):
+            self._compute_figure4()
+        if self._wanted("counterfactual", only):
+            self._compute_counterfactuals()
+
+    def _clear(self) -> None:
+        self._set_trace(None)
+        self.where.set_analysis(None, None)
+        self.why.set_analysis(None)
+        self.what.set_pose(None, None)
+        self.counterfactual.set_counterfactuals(None)
+        self.invariance.set_report(None)
+        self.invariance.set_sweep(None)
+        self.compare.set_current(None)
+
+    def _trace_ready(self, result: tuple[np.ndarray, RoutingTrace]) -> None:
+        image, trace = result
+        if self._image is not None and np.array_equal(image, self._image):
+            self._trace = trace
+            self._refresh()
+
+    def _draw_where(self) -> None:
+        if self._fresh("where", self._serial):
+            self.where.set_analysis(where_analysis(self._trace), self._image)
+        self.where.set_digit(self.digit)
+        self.where.set_iteration(self._shown_iteration())
+
+    def _draw_why(self) -> None:
+        if self._fresh("why", self._serial):
+            self.why.set_analysis(why_analysis(self._trace))
+        self.why.set_digit(self.digit)
+
+    def _pose_job(self, key: str, work: Callable[[CapsNet, np.ndarray, int], object], done: Callable) -> None:
+        """Run ``work(model, pose, digit)`` for the current pose unless it already ran for it."""
+        pose, digit = self.pose(), self.digit
+        if pose is not None and self._fresh(key, (self._serial, digit, pose.tobytes())):
+            model = self.model
+            self.runner.submit(key, lambda: work(model, pose, digit), done)
+
+    def _compute_figure4(self) -> None:
+        self.what.set_digit(self.digit)
+        self._pose_job("figure4", figure4, self._figure4_ready)
+
+    def _figure4_ready(self, grid: Figure4) -> None:
+        if grid.digit == self.what.digit:
+            self.what.set_pose(grid.pose, grid)
+
+    def _compute_counterfactuals(self) -> None:
+        self._pose_job("counterfactual", counterfactuals, self._counterfactuals_ready)
+
+    def _counterfactuals_ready(self, result: Counterfactuals) -> None:
+        if self._fresh("counterfactual_tile", result.source):
+            self.counterfactual.select(result.source)
+        self.counterfactual.set_counterfactuals(result, self.lengths)
+
+    def _transform_changed(self, *_args: object) -> None:
+        self._compute_invariance()
+
+    def _compute_invariance(self) -> None:
+        if self.model is None or self._image is None:
+            return
+        model, image, transform = self.model, self._image, self.invariance.transform()
+        parameter = self.invariance.parameter
+        if self._fresh("invariance", (self._serial, transform)):
+            self.runner.submit(
+                "invariance", lambda: invariance_report(model, image, transform), self.invariance.set_report
+            )
+        if self._fresh("sweep", (self._serial, parameter, transform.with_value(parameter, 0.0))):
+            values = sweep_values(parameter)
+            self.runner.submit(
+                "sweep",
+                lambda: invariance_sweep(model, image, transform, parameter, values),
+                self.invariance.set_sweep,
+            )
+
+    # survey ------------------------------------------------------------
+    def start_survey(self) -> None:
+        """Survey the test set (cached after the first time) for statistics, labels and the gallery."""
+        if self.model is None or (self._survey_task is not None and self._survey_task.running):
+            return
+        if self._test_set is None:
+            from capsviz.data.mnist import load_shipped_test_set
+
+            self._test_set = load_shipped_test_set()
+        task = SurveyTask(self.model, self._test_set, self._survey_limit, self._cache_folder, self)
+        task.progress.connect(self._survey_progress)
+        task.finished.connect(self._survey_finished)
+        task.failed.connect(self._survey_failed)
+        self._survey_task = task
+        task.start(synchronous=self.synchronous)
+
+    def _survey_progress(self, done: int, total: int) -> None:
+        self.what.set_progress(done, total)
+        self.gallery.set_progress(done, total)
+
+    def _survey_finished(self, result: SurveyResult) -> None:
+        self.survey = result
+        self._survey_progress(1, 1)
+        self.what.set_stats(result.stats)
+        self.what.set_labels(result.labels)
+        self.gallery.set_gallery(result.gallery, result.images)
+        self.statsReady.emit(result.stats)
+        self.labelsReady.emit(result.labels)
+        self._done.pop("figure4", None)
+        if self._trace is not None:
+            self._compute_figure4()
+
+    def _survey_failed(self, message: str) -> None:
+        self._survey_progress(1, 1)
+        self.gallery.summary.setText(message)
+
+    # history and export ------------------------------------------------
+    def keep_current(self, note: str = "") -> HistoryEntry | None:
+        """Add the current input to the history strip."""
+        if self._image is None or self._trace is None:
+            return None
+        entry = self.history.add(self._image, self.lengths, note or self._note)
+        self.compare.set_entries(self.history.entries)
+        return entry
+
+    def restore(self, entry: HistoryEntry) -> None:
+        """Bring back a kept input; the one on screen is kept first so both can be compared."""
+        current = self.keep_current()
+        self.compare.compare_with(current if current is not entry else None)
+        self.imageRequested.emit(entry.image.copy())
+        if self._binding is None:
+            self.update(image=entry.image, iterations=self._iterations, note=entry.note)
+
+    def export_json(self, path: str | Path) -> Path:
+        """Save input, lengths, poses and c_ij of every iteration as JSON."""
+        self.refresh_all()
+        if self._trace is None:
+            raise ValueError("nothing to export yet: draw or open a digit first")
+        return save_state(path, snapshot(self._image, self._trace, source=self._note or "capsviz"))
+
+    def export_png(self, path: str | Path, window: QWidget | None = None) -> Path:
+        """Save one picture of ``window`` (if given) and every insight panel, up to date."""
+        self.refresh_all()
+        return save_sheet(Path(path), window, self.panels)
+
+    def _keep_clicked(self) -> None:
+        self.keep_current()
+
+    def _export_json_clicked(self, path: str) -> None:
+        self._report_export(self.export_json, path)
+
+    def _export_png_clicked(self, path: str) -> None:
+        self._report_export(self._export_window_png, path)
+
+    def _export_window_png(self, path: str) -> Path:
+        return self.export_png(path, self.compare.window())
+
+    def _report_export(self, action: Callable[[str], Path], path: str) -> None:
+        try:
+            written = action(path)
+        except (OSError, ValueError) as exc:
+            self.compare.set_status(f"could not save: {exc}")
+        else:
+            self.compare.set_status(f"saved {written.name}")
+
+    def _digit_picked(self, digit: int) -> None:
+        self.set_digit(digit)
+        self.digitRequested.emit(digit)
+
+    def _iteration_picked(self, iteration: int) -> None:
+        self._iteration = iteration
+        self.iterationRequested.emit(iteration)
+
+    def _image_requested(self, image: np.ndarray) -> None:
+        self.imageRequested.emit(image)
+        if self._binding is None:
+            self.update(image=image, iterations=self._iterations, note="counterfactual")
+
+    def shutdown(self) -> None:
+        """Stop background work (call when the window closes)."""
+        if self._survey_task is not None:
+            self._survey_task.cancel()
+        self.runner.wait(5000)
+
+
+def build_insight_panels(model: CapsNet | None, parent: QObject | None = None) -> list[tuple[str, QWidget]]:
+    """The seven ``(title, widget)`` pairs, driven by an :class:`InsightPanels` owned by the first widget.
+
+    Use :class:`InsightPanels` directly to feed them inputs; this is the shortest
+    way to put the panels on screen.
+    """
+    insight = InsightPanels(model, parent=parent)
+    if parent is None:
+        insight.setParent(insight.panels[0][1])
+    return insight.panels

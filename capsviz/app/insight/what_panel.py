@@ -1,0 +1,84 @@
+"""What: what each of the 16 dimensions of a digit capsule encodes."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+
+from capsviz.analysis.autolabel import DimensionLabels
+from capsviz.analysis.dimensions import DimensionStats
+from capsviz.analysis.figure4 import Figure4
+from capsviz.app.insight.dimension_view import DimensionView
+from capsviz.app.insight.figure4_view import Figure4View
+
+
+class WhatPanel(QWidget):
+    """Test-set distributions and auto-labels of the 16 dimensions beside the Figure-4 grid.
+
+    Signals
+    -------
+    digitChanged(int)
+        The capsule picked in the panel.
+    """
+
+    digitChanged = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setToolTip(
+            "What the 16 numbers of a capsule mean: how real digits spread along each, a name for the "
+            "property each one changes, and the paper's Figure-4 grid."
+        )
+        self._labels: DimensionLabels | None = None
+        self._digit = 0
+        self.digit_box = QComboBox()
+        self.digit_box.addItems([f"capsule {j}" for j in range(10)])
+        self.digit_box.setToolTip("The digit capsule to explain (follows the steered capsule).")
+        self.digit_box.currentIndexChanged.connect(self._digit_picked)
+        self.dimensions = DimensionView()
+        self.figure4 = Figure4View()
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.dimensions)
+        splitter.addWidget(self.figure4)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 4)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("dimensions of"))
+        controls.addWidget(self.digit_box)
+        controls.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(controls)
+        layout.addWidget(splitter, 1)
+
+    @property
+    def digit(self) -> int:
+        return self._digit
+
+    def set_digit(self, digit: int) -> None:
+        """Explain capsule ``digit`` (does not emit)."""
+        self._digit = int(digit)
+        self.digit_box.blockSignals(True)
+        self.digit_box.setCurrentIndex(self._digit)
+        self.digit_box.blockSignals(False)
+
+    def set_stats(self, stats: DimensionStats | None) -> None:
+        self.dimensions.set_stats(stats)
+
+    def set_labels(self, labels: DimensionLabels | None) -> None:
+        self._labels = labels
+        self.dimensions.set_labels(labels)
+
+    def set_progress(self, done: int, total: int) -> None:
+        self.dimensions.set_progress(done, total)
+
+    def set_pose(self, pose: np.ndarray | None, grid: Figure4 | None) -> None:
+        """The current (perturbed) ``[16]`` pose of capsule :attr:`digit` and its Figure-4 grid."""
+        self.dimensions.set_pose(pose, self._digit)
+        names = None if self._labels is None else [self._labels.label(self._digit, d) for d in range(16)]
+        self.figure4.set_grid(grid, names)
+
+    def _digit_picked(self, digit: int) -> None:
+        self._digit = digit
+        self.digitChanged.emit(digit)

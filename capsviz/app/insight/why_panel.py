@@ -1,0 +1,211 @@
+"""Why: the agreement û·v that drives routing, and what routing changes on this digit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from capsviz.analysis.why import WhyAnalysis
+from capsviz.app import theme
+from capsviz.app.insight.common import (
+    ORIGINAL,
+    add_legend,
+    chart,
+    digit_ticks,
+    grouped_bars,
+    headroom,
+    hint_label,
+)
+from capsviz.app.insight.common import iteration_colour as colour_of
+
+
+class WhyPanel(QWidget):
+    """Four charts: agreement histogram, mean agreement per digit, departure from uniform, routing off vs on.
+
+    Signals
+    -------
+    digitChanged(int)
+        The digit capsule whose agreement histogram the user picked.
+    """
+
+    digitChanged = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setToolTip(
+            "Why routing picks the winner: each iteration adds the agreement û·v to the routing logits, "
+            "so capsules that agree with a digit send it more of their vote."
+        )
+        self._analysis: WhyAnalysis | None = None
+        self._digit = 0
+        self.digit_box = QComboBox()
+        self.digit_box.addItems([f"capsule {j}" for j in range(10)])
+        self.digit_box.setToolTip("Digit capsule whose agreement distribution is drawn.")
+        self.summary = QLabel("")
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("agreement of"))
+        controls.addWidget(self.digit_box)
+        controls.addStretch(1)
+        controls.addWidget(self.summary)
+
+        self.view = pg.GraphicsLayoutWidget()
+        layout = self.view.ci
+        self.histogram_plot = chart(
+            layout, "agreement û·v per primary capsule", "û_j|i · v_j", "capsules", row=0, col=0
+        )
+        self.histogram_plot.setLogMode(y=False)
+        self.histogram_legend = add_legend(self.histogram_plot, offset=(-8, 4))
+        self.histogram_curves: list[pg.PlotDataItem] = []
+        self.mean_plot = chart(
+            layout, "mean agreement per digit and iteration", "digit capsule j", "mean û·v", row=0, col=1
+        )
+        digit_ticks(self.mean_plot.getAxis("bottom"))
+        self.mean_legend = add_legend(self.mean_plot, offset=(8, 4), columns=3)
+        self.mean_bars: list[pg.BarGraphItem] = []
+        self.departure_plot = chart(
+            layout,
+            "how far c_ij moves from uniform (1/10)",
+            "routing iteration",
+            "mean over 1152 capsules",
+            row=1,
+            col=0,
+        )
+        self.departure_legend = add_legend(self.departure_plot, offset=(8, 4))
+        self.kl_curve = self.departure_plot.plot(
+            pen=pg.mkPen(theme.ACCENT, width=2),
+            symbol="o",
+            symbolBrush=theme.ACCENT,
+            symbolSize=7,
+            name="KL(c ‖ uniform), nats",
+        )
+        self.abs_curve = self.departure_plot.plot(
+            pen=pg.mkPen(theme.STEER, width=2),
+            symbol="s",
+            symbolBrush=theme.STEER,
+            symbolSize=7,
+            name="mean |c − 0.1|",
+        )
+        self.lengths_plot = chart(
+            layout, "lengths: routing off vs on", "digit capsule j", "length ‖v_j‖", row=1, col=1
+        )
+        digit_ticks(self.lengths_plot.getAxis("bottom"))
+        self.lengths_plot.setYRange(0, 1.25, padding=0)
+        self.lengths_legend = add_legend(self.lengths_plot, offset=(8, 4), columns=2)
+        self.length_bars: list[pg.BarGraphItem] = []
+        for value, colour in ((0.9, theme.POSITIVE), (0.1, theme.NEGATIVE)):
+            line = pg.InfiniteLine(
+                pos=value, angle=0, pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine)
+            )
+            self.lengths_plot.addItem(line)
+
+        box = QVBoxLayout(self)
+        box.setContentsMargins(6, 6, 6, 6)
+        box.addLayout(controls)
+        box.addWidget(self.view, 1)
+        box.addWidget(
+            hint_label(
+                "Iteration 1 routes with uniform coupling, which is the network with routing switched off; "
+                "dashed lines: the margin-loss targets 0.9 (present) and 0.1 (absent)."
+            )
+        )
+        self.digit_box.currentIndexChanged.connect(self._digit_picked)
+
+    def set_analysis(self, analysis: WhyAnalysis | None) -> None:
+        """Show the routing story of a new image."""
+        self._analysis = analysis
+        self._redraw()
+
+    def set_digit(self, digit: int) -> None:
+        """Draw the agreement histogram of capsule ``digit`` (does not emit)."""
+        self._digit = int(digit)
+        self.digit_box.blockSignals(True)
+        self.digit_box.setCurrentIndex(self._digit)
+        self.digit_box.blockSignals(False)
+        self._draw_histograms()
+
+    def _digit_picked(self, digit: int) -> None:
+        self._digit = digit
+        self._draw_histograms()
+        self.digitChanged.emit(digit)
+
+    def _redraw(self) -> None:
+        self._draw_histograms()
+        self._draw_means()
+        self._draw_departure()
+        self._draw_lengths()
+
+    def _draw_histograms(self) -> None:
+        for curve in self.histogram_curves:
+            self.histogram_plot.removeItem(curve)
+        self.histogram_curves.clear()
+        self.histogram_legend.clear()
+        if self._analysis is None:
+            return
+        edges = self._analysis.edges
+        for t in range(self._analysis.iterations):
+            counts = self._analysis.histograms[t, self._digit]
+            curve = pg.PlotDataItem(
+                edges,
+                counts,
+                stepMode="center",
+                pen=pg.mkPen(colour_of(t + 1), width=2),
+                name=f"after iteration {t + 1}",
+            )
+            self.histogram_plot.addItem(curve)
+            self.histogram_curves.append(curve)
+        self.histogram_plot.setTitle(f"agreement û·v of the 1152 primary capsules with capsule {self._digit}")
+
+    def _draw_means(self) -> None:
+        for bar in self.mean_bars:
+            self.mean_plot.removeItem(bar)
+        self.mean_bars.clear()
+        self.mean_legend.clear()
+        if self._analysis is None:
+            return
+        count = self._analysis.iterations
+        colours = [colour_of(t + 1) for t in range(count)]
+        bars = grouped_bars(np.arange(10), list(self._analysis.mean_agreement), colours)
+        for t, bar in enumerate(bars):
+            self.mean_plot.addItem(bar)
+            self.mean_legend.addItem(bar, f"after {t + 1}")
+        self.mean_bars = bars
+        means = self._analysis.mean_agreement
+        headroom(self.mean_plot, min(0.0, float(means.min())), max(0.0, float(means.max())), room=0.35)
+
+    def _draw_departure(self) -> None:
+        if self._analysis is None:
+            self.kl_curve.setData([], [])
+            self.abs_curve.setData([], [])
+            return
+        steps = np.arange(1, self._analysis.iterations + 1)
+        self.kl_curve.setData(steps, self._analysis.kl_from_uniform)
+        self.abs_curve.setData(steps, self._analysis.mean_abs_departure)
+        top = max(float(self._analysis.kl_from_uniform.max()), float(self._analysis.mean_abs_departure.max()))
+        headroom(self.departure_plot, 0.0, top, room=0.45)
+        self.departure_plot.getAxis("bottom").setTicks([[(int(s), str(int(s))) for s in steps]])
+        self.departure_plot.setXRange(0.7, float(steps[-1]) + 0.3, padding=0)
+
+    def _draw_lengths(self) -> None:
+        for bar in self.length_bars:
+            self.lengths_plot.removeItem(bar)
+        self.length_bars.clear()
+        self.lengths_legend.clear()
+        if self._analysis is None:
+            self.summary.setText("")
+            return
+        off, on = self._analysis.lengths_without_routing, self._analysis.lengths_with_routing
+        count = self._analysis.iterations
+        self.length_bars = grouped_bars(np.arange(10), [off, on], [ORIGINAL, theme.ACCENT])
+        for bar, name in zip(
+            self.length_bars, ("1 iteration (routing off)", f"{count} iterations"), strict=True
+        ):
+            self.lengths_plot.addItem(bar)
+            self.lengths_legend.addItem(bar, name)
+        winner = int(np.argmax(on))
+        runner = int(np.argsort(on)[-2])
+        self.summary.setText(
+            f"winner {winner}: {off[winner]:.2f} → {on[winner]:.2f}   ·   margin over {runner}: "
+            f"{off[winner] - off[runner]:.2f} → {on[winner] - on[runner]:.2f}"
+        )

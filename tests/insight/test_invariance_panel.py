@@ -1,0 +1,45 @@
+"""The Invariance panel turns slider moves into transforms and draws the core's report."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from capsviz.analysis.invariance import Transform, invariance_report, invariance_sweep
+from capsviz.app.insight.invariance_panel import InvariancePanel, sweep_values
+
+
+def test_sliders_emit_the_transform(shown, qtbot):
+    panel = shown(InvariancePanel())
+    with (
+        qtbot.waitSignal(panel.parameterChanged) as changed,
+        qtbot.waitSignal(panel.transformChanged) as moved,
+    ):
+        panel.sliders["shear"].setValue(10)
+    assert changed.args == ["shear"] and panel.parameter == "shear"
+    assert moved.args[0] == Transform(shear=pytest.approx(0.2))
+    panel.sliders["rotation"].setValue(-30)
+    assert panel.transform().rotation == -30 and panel.value_labels["rotation"].text() == "-30°"
+    with qtbot.waitSignal(panel.transformChanged) as reset:
+        panel.reset_button.click()
+    assert reset.args[0] == Transform()
+    panel.set_transform(Transform(scale=1.2))
+    assert panel.sliders["scale"].value() == 60 and panel.value_labels["scale"].text() == "×1.20"
+
+
+def test_report_and_sweep_are_drawn(shown, pretrained, digit_image):
+    panel = shown(InvariancePanel(), (1000, 560))
+    transform = Transform(rotation=20)
+    report = invariance_report(pretrained, digit_image, transform)
+    sweep = invariance_sweep(pretrained, digit_image, transform, "rotation", sweep_values("rotation", 7))
+    panel.set_transform(transform)
+    panel.set_report(report)
+    panel.set_sweep(sweep)
+    np.testing.assert_array_equal(panel.moved_item.image, report.moved)
+    np.testing.assert_array_equal(panel.original_item.image, digit_image)
+    _original, moved = panel.length_bars
+    np.testing.assert_allclose(moved.opts["height"], report.lengths)
+    np.testing.assert_allclose(panel.pose_bars[1].opts["height"], report.poses[report.original_prediction])
+    np.testing.assert_allclose(panel.sweep_curves[7].getData()[1], sweep.lengths[:, 7])
+    assert panel.sweep_marker.value() == pytest.approx(20)
+    assert ("kept" if report.identity_kept else "lost") in panel.verdict.text()

@@ -1,0 +1,89 @@
+"""The What panel: distributions with the current pose marked, labels, and the Figure-4 grid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from capsviz.analysis.autolabel import DimensionLabels
+from capsviz.analysis.dimensions import dimension_stats
+from capsviz.analysis.figure4 import figure4, render_figure4
+from capsviz.analysis.properties import PROPERTIES
+from capsviz.analysis.survey import Survey
+from capsviz.app.insight.what_panel import WhatPanel
+
+
+@pytest.fixture(scope="module")
+def stats():
+    rng = np.random.default_rng(1)
+    labels = np.repeat(np.arange(10), 30)
+    lengths = np.full((300, 10), 0.05, np.float32)
+    lengths[np.arange(300), labels] = 0.9
+    poses = rng.normal(0.0, 0.1, (300, 10, 16)).astype(np.float32)
+    return dimension_stats(Survey(labels, lengths, poses), bins=15)
+
+
+def labels_naming(dim: int, name: str) -> DimensionLabels:
+    names = np.full((10, 16), "", dtype="<U12")
+    names[7, dim] = name
+    zeros = np.zeros((10, 16, len(PROPERTIES)), np.float32)
+    return DimensionLabels(names, zeros, zeros)
+
+
+def test_distributions_bands_and_current_value(shown, pretrained, routed_digit, stats):
+    panel = shown(WhatPanel(), (1000, 640))
+    _, output = routed_digit
+    pose = output.poses[0, 7].numpy() + 0.05
+    panel.set_digit(7)
+    panel.set_stats(stats)
+    panel.set_labels(labels_naming(3, "slant"))
+    panel.set_pose(pose, figure4(pretrained, pose, 7))
+    view = panel.dimensions
+    np.testing.assert_allclose(view.current_values(), pose, atol=1e-6)
+    np.testing.assert_allclose(view.band_edges(), np.column_stack([stats.low[7], stats.high[7]]), atol=1e-6)
+    for d in (0, 9):
+        np.testing.assert_allclose(view.histogram(d), stats.density(7, d)[1])
+    x, _ = view.current_lines.getData()
+    np.testing.assert_allclose(x[::2], pose, atol=1e-6)
+    paper_x, _ = view.paper_lines.getData()
+    np.testing.assert_allclose(paper_x[32::2], pose + 0.25, atol=1e-6)
+    labels = view.row_labels()
+    assert labels[3] == "d3 ≈ slant" and labels[4] == "d4"
+    assert "30 test digits" in view.title.text()
+
+
+def test_figure4_view_shows_and_saves_the_grid(shown, pretrained, routed_digit, tmp_path, qtbot):
+    panel = shown(WhatPanel(), (1000, 640))
+    _, output = routed_digit
+    grid = figure4(pretrained, output.poses[0, 7].numpy(), 7)
+    panel.set_digit(7)
+    panel.set_labels(labels_naming(0, "stroke width"))
+    panel.set_pose(output.poses[0, 7].numpy(), grid)
+    np.testing.assert_allclose(panel.figure4.mosaic, grid.mosaic())
+    left_ticks = panel.figure4.plot.getAxis("left")._tickLevels[0]
+    assert left_ticks[0][1] == "d0 ≈ stroke width"
+    path = tmp_path / "grid.png"
+    with qtbot.waitSignal(panel.figure4.exported) as blocker:
+        panel.figure4.export_png(path)
+    assert blocker.args == [str(path)]
+    expected = render_figure4(grid, [panel_label for panel_label in ["≈ stroke width"] + [""] * 15], "t")
+    with Image.open(path) as picture:
+        assert picture.format == "PNG" and picture.size == expected.size
+
+
+def test_save_button_asks_for_a_file(shown, pretrained, routed_digit, tmp_path, monkeypatch, qtbot):
+    from capsviz.app.insight import figure4_view
+
+    panel = shown(WhatPanel())
+    _, output = routed_digit
+    assert not panel.figure4.save_button.isEnabled()
+    panel.set_pose(output.poses[0, 7].numpy(), figure4(pretrained, output.poses[0, 7].numpy(), 7))
+    target = tmp_path / "chosen.png"
+    monkeypatch.setattr(figure4_view.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    panel.figure4.save_button.click()
+    assert target.is_file() and "saved" in panel.figure4.status.text()
+    bad = tmp_path / "missing-folder" / "x" / "grid.png"
+    bad.parent.parent.write_text("a file, not a folder")
+    assert panel.figure4.export_png(bad) is None
+    assert "could not save" in panel.figure4.status.text()

@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         clear.clicked.connect(self.canvas.clear)
         brush_label = self.make_caption("brush")
         panel = Panel("Draw", header=(brush_label, self.brush_slider, eraser, undo, redo, clear))
-        panel.add(self.canvas, 1)
+        panel.add(self.canvas)
         row = QHBoxLayout()
         row.setSpacing(12)
         row.addWidget(self.network_input, 1)
@@ -172,8 +172,8 @@ class MainWindow(QMainWindow):
         holder = QWidget()
         holder.setLayout(row)
         row.setContentsMargins(0, 4, 0, 0)
-        holder.setFixedHeight(210)
-        panel.add(holder)
+        holder.setMinimumHeight(190)
+        panel.add(holder, 1)
         return panel
 
     def _capsule_column(self) -> QWidget:

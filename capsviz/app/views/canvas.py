@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -63,7 +63,9 @@ class DrawingCanvas(QWidget):
         self.setMouseTracking(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self.setMinimumSize(240, 240)
         self._image = QImage(CANVAS_PIXELS, CANVAS_PIXELS, QImage.Format.Format_Grayscale8)
         self._image.fill(0)
@@ -77,6 +79,16 @@ class DrawingCanvas(QWidget):
         self._stroke_erases = False
         self._stroke_width = float(DEFAULT_BRUSH)
         self._hover: QPointF | None = None
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        """Square: the drawing is square, so extra height is better spent on the panels below."""
+        return width
+
+    def sizeHint(self) -> QSize:
+        return QSize(420, 420)
 
     # public API --------------------------------------------------------
     def pixels(self) -> np.ndarray:

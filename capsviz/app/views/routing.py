@@ -1,15 +1,19 @@
 """Routing by agreement, one iteration at a time.
 
 The heat-map shows c_ij for all 1152 primary capsules (rows) and the 10 digit
-capsules (columns). Rows are grouped by the 32 primary capsule types (36 grid
-positions each) and, by default, the most active capsules of each type come
-first, so the capsules that carry the vote are at the top of each band and
-the way their coupling concentrates on one digit is easy to see. A grey strip
-on the left gives each primary capsule's activation ‖u_i‖. Below, the ten
-lengths after the same iteration show the winner emerge.
+capsules (columns). By default rows are grouped by the digit each primary
+capsule finally sends most of its vote to (the winner's group on top,
+strongest first), so stepping through the iterations shows that group's
+column light up; they can also be grouped by the 32 primary capsule types
+(36 grid positions each) or sorted by activation. A grey strip on the left
+gives each primary capsule's activation ‖u_i‖; the colour scale is centred on
+the uniform 1/10. Below, the ten lengths after the same iteration show the
+winner emerge.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pyqtgraph as pg
@@ -25,6 +29,7 @@ from capsviz.app.views.routing_controls import RoutingControls
 N_TYPES, N_POSITIONS = 32, 36
 N_PRIMARY = N_TYPES * N_POSITIONS
 ORDERINGS = {
+    "by_final_choice": "final choice",
     "by_type_active_first": "type, active first",
     "by_type": "type, position",
     "active_first": "most active",
@@ -54,12 +59,28 @@ def coupling_colormap(low: float, high: float) -> pg.ColorMap:
     return pg.ColorMap(positions, list(COUPLING_COLOURS))
 
 
-def row_order(primary_lengths: np.ndarray, ordering: str) -> np.ndarray:
-    """Permutation of the 1152 primary capsules for display."""
+def row_order(
+    primary_lengths: np.ndarray, ordering: str, final_coupling: np.ndarray | None = None
+) -> np.ndarray:
+    """Permutation of the 1152 primary capsules for display.
+
+    ``final_choice`` groups capsules by the digit they finally send most of
+    their vote to (the winner's group first), strongest coupling first, so the
+    animation shows each group's colour build up.
+    """
     if ordering == "by_type":
         return np.arange(N_PRIMARY)
     if ordering == "active_first":
         return np.argsort(-primary_lengths, kind="stable")
+    if ordering == "by_final_choice" and final_coupling is not None:
+        choice = final_coupling.argmax(axis=1)
+        strength = final_coupling.max(axis=1)
+        winner_first = np.argsort(
+            -np.bincount(choice, weights=primary_lengths, minlength=N_DIGITS), kind="stable"
+        )
+        rank = np.empty(N_DIGITS, int)
+        rank[winner_first] = np.arange(N_DIGITS)
+        return np.lexsort((-strength, rank[choice]))
     blocks = primary_lengths.reshape(N_TYPES, N_POSITIONS)
     within = np.argsort(-blocks, axis=1, kind="stable")
     return (within + np.arange(N_TYPES)[:, None] * N_POSITIONS).reshape(-1)
@@ -88,7 +109,7 @@ class RoutingView(QWidget):
         )
         self._outputs: Outputs | None = None
         self._iteration = 0
-        self._ordering = "by_type_active_first"
+        self._ordering = next(iter(ORDERINGS))
         self._scale = "fitted"
         self._levels: tuple[float, float] | None = None
         self._lut: np.ndarray | None = None
@@ -241,7 +262,7 @@ class RoutingView(QWidget):
         count = outputs.iterations
         self.title.setText(f"Iteration {iteration + 1} of {count}")
         self.subtitle.setText(describe_iteration(iteration, count))
-        order = row_order(outputs.primary_lengths, self._ordering)
+        order = row_order(outputs.primary_lengths, self._ordering, outputs.coupling[-1])
         self._order = order
         low, high = coupling_levels(outputs.coupling, self._scale)
         if self._levels != (low, high):
@@ -268,20 +289,34 @@ class RoutingView(QWidget):
         self._show_row_guides()
 
     def _show_row_guides(self) -> None:
+        axis = self.heat_plot.getAxis("left")
+        if self._ordering == "by_final_choice" and self._outputs is not None:
+            choice = self._outputs.coupling[-1].argmax(axis=1)[self._order]
+            starts = np.flatnonzero(np.diff(choice)) + 1
+            edges = np.concatenate([[0], starts, [N_PRIMARY]])
+            self._set_separators(starts)
+            ticks = [((a + b) / 2, f"→ {choice[a]}") for a, b in itertools.pairwise(edges) if b - a >= 24]
+            axis.setTicks([ticks, []])
+            axis.setLabel("primary capsules by final choice")
+            self._guides = None
+            return
         if self._guides == self._ordering:
             return
         self._guides = self._ordering
-        axis = self.heat_plot.getAxis("left")
         if self._ordering == "active_first":
-            self.separators.setData([], [])
-            axis.setTicks([[(r, f"#{r}") for r in range(0, N_PRIMARY, 192)]])
+            self._set_separators(np.array([], int))
+            axis.setTicks([[(r, f"#{r}") for r in range(0, N_PRIMARY, 192)], []])
             axis.setLabel("primary capsules, most active first")
             return
-        ys = np.repeat(np.arange(1, N_TYPES) * N_POSITIONS, 2).astype(float)
-        xs = np.tile([-0.5, N_DIGITS - 0.5], N_TYPES - 1)
-        self.separators.setData(xs, ys, connect="pairs")
+        self._set_separators(np.arange(1, N_TYPES) * N_POSITIONS)
         axis.setTicks([[((t + 0.5) * N_POSITIONS, f"type {t}") for t in range(0, N_TYPES, 4)], []])
         axis.setLabel("primary capsules: 32 types × 36 positions")
+
+    def _set_separators(self, rows: np.ndarray) -> None:
+        """Thin lines across the heat-map above the given rows."""
+        ys = np.repeat(rows, 2).astype(float)
+        xs = np.tile([-0.5, N_DIGITS - 0.5], len(rows))
+        self.separators.setData(xs, ys, connect="pairs")
 
     def describe_cell(self, row: int, column: int) -> str:
         """Tooltip text for heat-map row ``row`` (display order) and digit column ``column`` (-1: ‖u‖)."""

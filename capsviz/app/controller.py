@@ -111,7 +111,7 @@ class Controller(QObject):
         state.playingChanged.connect(self._render_playing)
         state.latencyChanged.connect(lambda: views.status.show_latency(state.latency_ms))
         state.modelChanged.connect(lambda: views.status.show_model(state.model))
-        state.sampleChanged.connect(lambda: views.status.show_sample(state.sample))
+        state.sampleChanged.connect(self._render_sample)
 
         views.canvas.imageChanged.connect(self.submit_drawing)
         views.lengths.capsuleClicked.connect(self.select_capsule)
@@ -336,7 +336,10 @@ class Controller(QObject):
         self._render_playing()
         self.views.status.show_model(self.state.model)
         self.views.status.show_latency(self.state.latency_ms)
-        self.views.status.show_sample(self.state.sample)
+        self._render_sample()
+
+    def _render_sample(self) -> None:
+        self.views.status.show_sample(self.state.sample, self.state.prediction)
 
     def _render_input(self) -> None:
         self.views.network_input.show_input(self.state.input_image)
@@ -346,6 +349,7 @@ class Controller(QObject):
         lengths = None if outputs is None else outputs.lengths
         note = "no model loaded" if self.model is None else "draw a digit"
         self.views.prediction.show_prediction(lengths, note)
+        self._render_sample()
         if outputs is None:
             self.pause()
         elif self._follow_last_iteration or self.state.routing_iteration >= outputs.iterations:

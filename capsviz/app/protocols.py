@@ -84,7 +84,8 @@ class StatusView(Protocol):
 
     def show_latency(self, milliseconds: float | None) -> None: ...
 
-    def show_sample(self, sample: Sample | None) -> None: ...
+    def show_sample(self, sample: Sample | None, prediction: int | None) -> None:
+        """Name the MNIST test digit on screen and whether the network got it right."""
 
     def show_message(self, text: str) -> None: ...
 

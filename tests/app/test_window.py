@@ -99,7 +99,7 @@ def test_escape_clears_and_undo_redo_restore(window, qtbot):
 def test_mnist_digit_shows_on_canvas_with_prediction_and_status(window, qtbot, mnist_test):
     show_seven(qtbot, window)
     assert not window.canvas.is_blank()
-    assert "MNIST test #0 · label 7" in window.status.sample.text()
+    assert window.status.sample.text() == "MNIST test #0 · label 7 ✓"
     assert "test accuracy" in window.status.model.text() or "CapsNet" in window.status.model.text()
     assert window.status.device.text() == "CPU"
     window.controller.next_sample()
@@ -304,3 +304,15 @@ def test_save_screenshot(window, tmp_path):
     assert Image.open(target).size == (window.width(), window.height())
     assert not window.save_screenshot(str(tmp_path / "missing" / "folder" / "x.png"))
     assert "could not write" in window.status.currentMessage()
+
+
+def test_status_bar_says_when_an_mnist_digit_is_misread(qtbot):
+    from capsviz.app.inference import Sample
+    from capsviz.app.views.status import StatusPanel
+
+    status = StatusPanel()
+    qtbot.addWidget(status)
+    status.show_sample(Sample(12, 5), 3)
+    assert status.sample.text() == "MNIST test #12 · label 5 ✗ predicted 3"
+    status.show_sample(None, None)
+    assert status.sample.text() == ""

@@ -55,8 +55,16 @@ class StatusPanel(QStatusBar):
     def show_latency(self, milliseconds: float | None) -> None:
         self.latency.setText("" if milliseconds is None else f"inference {milliseconds:.1f} ms")
 
-    def show_sample(self, sample: Sample | None) -> None:
-        self.sample.setText("" if sample is None else f"MNIST test #{sample.index} · label {sample.label}")
+    def show_sample(self, sample: Sample | None, prediction: int | None = None) -> None:
+        if sample is None:
+            self.sample.setText("")
+            return
+        verdict = ""
+        if prediction is not None:
+            verdict = " ✓" if prediction == sample.label else f" ✗ predicted {prediction}"
+        self.sample.setText(f"MNIST test #{sample.index} · label {sample.label}{verdict}")
+        colour = theme.ERROR if prediction is not None and prediction != sample.label else theme.MUTED
+        self.sample.setStyleSheet(f"color: {colour};")
 
     def show_message(self, text: str) -> None:
         self.setStyleSheet("")

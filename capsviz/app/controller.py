@@ -14,10 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from capsviz.app.inference import InferenceRequest, InferenceResult, Sample, bin_canvas, decode_pose
 from capsviz.app.latency import LatencyLog
+from capsviz.app.playback import RoutingPlayback
 from capsviz.app.protocols import Views
 from capsviz.app.state import N_POSE, AppState, ModelInfo
 from capsviz.app.worker import InferenceWorker
@@ -25,7 +26,6 @@ from capsviz.data.mnist import load_shipped_test_set
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import describe_device
 
-STEP_MS = 900  # one routing iteration per this many ms at 1× speed
 SampleLoader = Callable[[], tuple[np.ndarray, np.ndarray]]
 
 
@@ -85,11 +85,7 @@ class Controller(QObject):
         self._latency = latency_log if latency_log is not None else LatencyLog.from_environment()
         self._shown_generation = 0
         self._last_result: InferenceResult | None = None
-        self._follow_last_iteration = True
-        self._loop = False
-        self._timer = QTimer(self)
-        self._timer.setInterval(STEP_MS)
-        self._timer.timeout.connect(self._advance)
+        self.playback = RoutingPlayback(state, self)
         self._connect()
         if model is not None:
             state.set_iterations(model.iterations)
@@ -107,6 +103,7 @@ class Controller(QObject):
         state.poseOffsetsChanged.connect(self._render_offsets)
         state.reconstructionsChanged.connect(self._render_reconstructions)
         state.routingIterationChanged.connect(self._render_routing)
+        self.playback.frame.connect(self._render_routing)
         state.iterationsChanged.connect(self._render_iterations)
         state.playingChanged.connect(self._render_playing)
         state.latencyChanged.connect(lambda: views.status.show_latency(state.latency_ms))
@@ -115,11 +112,11 @@ class Controller(QObject):
 
         views.canvas.imageChanged.connect(self.submit_drawing)
         views.lengths.capsuleClicked.connect(self.select_capsule)
-        views.routing.playToggled.connect(self.toggle_playing)
-        views.routing.stepRequested.connect(self.step_routing)
-        views.routing.seekRequested.connect(self.seek_routing)
-        views.routing.speedChanged.connect(self.set_speed)
-        views.routing.loopToggled.connect(self.set_loop)
+        views.routing.playToggled.connect(self.playback.toggle)
+        views.routing.stepRequested.connect(self.playback.step)
+        views.routing.seekRequested.connect(self.playback.seek)
+        views.routing.speedChanged.connect(self.playback.set_speed)
+        views.routing.loopToggled.connect(self.playback.set_loop)
         views.routing.iterationsRequested.connect(self.set_iterations)
         views.poses.offsetChanged.connect(self.set_pose_offset)
         views.poses.offsetReset.connect(self.reset_pose_offset)
@@ -256,54 +253,20 @@ class Controller(QObject):
         before = self.state.iterations
         self.state.set_iterations(count)
         if self.state.iterations != before:
-            self._follow_last_iteration = True
+            self.playback.follow_last = True
             self.rerun()
 
-    def play(self) -> None:
-        outputs = self.state.outputs
-        if outputs is None:
-            return
-        if self.state.routing_iteration >= outputs.iterations - 1:
-            self.state.set_routing_iteration(0)
-        self.state.set_playing(True)
-
-    def pause(self) -> None:
-        self.state.set_playing(False)
-
     def toggle_playing(self) -> None:
-        self.pause() if self.state.playing else self.play()
+        """Play or pause the routing animation."""
+        self.playback.toggle()
 
     def step_routing(self, delta: int) -> None:
         """Show the iteration ``delta`` steps away (pauses playback)."""
-        self.pause()
-        self.seek_routing(self.state.routing_iteration + delta)
+        self.playback.step(delta)
 
     def seek_routing(self, iteration: int) -> None:
-        self.state.set_routing_iteration(iteration)
-        outputs = self.state.outputs
-        last = (outputs.iterations if outputs is not None else self.state.iterations) - 1
-        self._follow_last_iteration = self.state.routing_iteration >= last
-
-    def set_speed(self, factor: float) -> None:
-        """Playback speed relative to one iteration per 0.9 s."""
-        self._timer.setInterval(max(30, round(STEP_MS / max(factor, 0.01))))
-
-    def set_loop(self, loop: bool) -> None:
-        self._loop = loop
-
-    def _advance(self) -> None:
-        outputs = self.state.outputs
-        if outputs is None:
-            self.pause()
-            return
-        current = self.state.routing_iteration
-        if current < outputs.iterations - 1:
-            self.state.set_routing_iteration(current + 1)
-        elif self._loop:
-            self.state.set_routing_iteration(0)
-        else:
-            self.pause()
-        self._follow_last_iteration = self.state.routing_iteration >= outputs.iterations - 1
+        """Show routing iteration ``iteration`` (0-based)."""
+        self.playback.seek(iteration)
 
     # model -------------------------------------------------------------
     def load_weights(self, path: str | Path) -> None:
@@ -350,10 +313,7 @@ class Controller(QObject):
         note = "no model loaded" if self.model is None else "draw a digit"
         self.views.prediction.show_prediction(lengths, note)
         self._render_sample()
-        if outputs is None:
-            self.pause()
-        elif self._follow_last_iteration or self.state.routing_iteration >= outputs.iterations:
-            self.state.set_routing_iteration(outputs.iterations - 1)
+        self.playback.new_outputs()
         self._render_routing()
         self._render_steering()
 
@@ -373,22 +333,18 @@ class Controller(QObject):
         self.views.reconstruction.show_reconstructions(self.state.reconstructions, self.state.steered_capsule)
 
     def _render_routing(self) -> None:
-        self.views.routing.show_routing(self.state.outputs, self.state.routing_iteration)
+        state = self.state
+        self.views.routing.show_routing(state.outputs, state.routing_iteration, self.playback.blend)
 
     def _render_iterations(self) -> None:
         self.views.routing.show_iterations(self.state.iterations)
 
     def _render_playing(self) -> None:
-        playing = self.state.playing
-        self.views.routing.show_playing(playing)
-        if playing:
-            self._timer.start()
-        else:
-            self._timer.stop()
+        self.views.routing.show_playing(self.state.playing)
 
     # lifecycle ---------------------------------------------------------
     def shutdown(self) -> None:
         """Stop playback and the worker (waiting for a request in flight) and close the log."""
-        self._timer.stop()
+        self.playback.stop()
         self.worker.shutdown()
         self._latency.close()

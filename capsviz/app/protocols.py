@@ -53,7 +53,8 @@ class RoutingView(Protocol):
     loopToggled: object
     iterationsRequested: object
 
-    def show_routing(self, outputs: Outputs | None, iteration: int) -> None: ...
+    def show_routing(self, outputs: Outputs | None, iteration: int, blend: float = 0.0) -> None:
+        """Show ``iteration``, morphed by ``blend`` toward the next one while the animation plays."""
 
     def show_playing(self, playing: bool) -> None: ...
 

@@ -94,8 +94,8 @@ def test_results_update_every_view_and_stale_ones_are_ignored(setup, pretrained,
     lengths = views.prediction.last("show_prediction")[0]
     assert int(np.argmax(lengths)) == 7
     assert views.lengths.last("show_lengths")[1] == 7, "the winner is steered by default"
-    outputs, iteration = views.routing.last("show_routing")
-    assert iteration == outputs.iterations - 1 == 2, "routing opens at its last iteration"
+    outputs, iteration, blend = views.routing.last("show_routing")
+    assert iteration == outputs.iterations - 1 == 2 and blend == 0, "routing opens at its last iteration"
     assert views.poses.last("show_capsule") == (7, 7, True)
     original, perturbed = views.reconstruction.last("show_reconstructions")[0]
     expected = pretrained.decode(torch.from_numpy(outputs.poses[7])[None], 7)[0, 0].detach().numpy()
@@ -167,6 +167,9 @@ def test_routing_playback_steps_seeks_and_loops(setup, pretrained, mnist_test, q
     assert state.playing and views.routing.last("show_playing") == (True,)
     qtbot.waitUntil(lambda: not state.playing, timeout=WAIT_MS)
     assert state.routing_iteration == 3
+    blends = [args[2] for name, args in views.routing.calls if name == "show_routing"]
+    assert any(0 < b < 1 for b in blends), "playing morphs from one iteration into the next"
+    assert views.routing.last("show_routing")[2] == 0, "paused on a whole iteration"
     views.routing.loopToggled.emit(True)
     views.routing.playToggled.emit()
     assert state.routing_iteration == 0, "playing from the end starts over"

@@ -155,6 +155,9 @@ def test_routing_steps_show_the_iteration_and_its_coupling(window, qtbot, pretra
     QTest.mouseClick(view.controls.first_button, Qt.MouseButton.LeftButton)
     np.testing.assert_allclose(view.shown_coupling(), 0.1, atol=1e-6)
     assert view.controls.slider.value() == 0
+    view.show_routing(window.state.outputs, 0, 0.5)
+    assert view.title.text() == "Iteration 1 → 2 of 3"
+    np.testing.assert_allclose(view.shown_coupling(), (0.1 + trace.coupling[0, 1].numpy()) / 2, atol=1e-5)
     view.controls.speed.setCurrentIndex(view.controls.speed.count() - 1)
     QTest.mouseClick(view.controls.play_button, Qt.MouseButton.LeftButton)
     assert window.state.playing

@@ -109,6 +109,7 @@ class RoutingView(QWidget):
         )
         self._outputs: Outputs | None = None
         self._iteration = 0
+        self._blend = 0.0
         self._ordering = next(iter(ORDERINGS))
         self._scale = "fitted"
         self._levels: tuple[float, float] | None = None
@@ -244,11 +245,20 @@ class RoutingView(QWidget):
         """c_ij on display, ``[1152, 10]`` in capsule order (i = type·36 + position)."""
         if self._outputs is None:
             return None
-        return self._outputs.coupling[self._iteration].copy()
+        return self._blended(self._outputs.coupling)
 
-    def show_routing(self, outputs: Outputs | None, iteration: int) -> None:
+    def _blended(self, per_iteration: np.ndarray) -> np.ndarray:
+        """The shown iteration's slice of ``per_iteration``, mixed with the next one while morphing."""
+        now = per_iteration[self._iteration]
+        if self._blend <= 0:
+            return now.copy()
+        return (1.0 - self._blend) * now + self._blend * per_iteration[self._iteration + 1]
+
+    def show_routing(self, outputs: Outputs | None, iteration: int, blend: float = 0.0) -> None:
+        """Show ``iteration`` (0-based), morphed by ``blend`` (0–1) toward the next one while playing."""
         self._outputs = outputs
         self._iteration = iteration
+        self._blend = blend if outputs is not None and iteration + 1 < outputs.iterations else 0.0
         if outputs is None:
             self.title.setText("Routing by agreement")
             self.subtitle.setText("Draw a digit to see how the primary capsules route their votes.")
@@ -260,7 +270,8 @@ class RoutingView(QWidget):
             self._show_row_guides()
             return
         count = outputs.iterations
-        self.title.setText(f"Iteration {iteration + 1} of {count}")
+        arrow = f" → {iteration + 2}" if self._blend > 0 else ""
+        self.title.setText(f"Iteration {iteration + 1}{arrow} of {count}")
         self.subtitle.setText(describe_iteration(iteration, count))
         order = row_order(outputs.primary_lengths, self._ordering, outputs.coupling[-1])
         self._order = order
@@ -273,14 +284,14 @@ class RoutingView(QWidget):
             self._lut = colormap.getLookupTable(nPts=256)
         low, high = self._levels
         self.coupling_image.setImage(
-            outputs.coupling[iteration][order], autoLevels=False, levels=(low, high), lut=self._lut
+            self.shown_coupling()[order], autoLevels=False, levels=(low, high), lut=self._lut
         )
         self.coupling_image.setRect(QRectF(-0.5, 0, N_DIGITS, N_PRIMARY))
         activity = outputs.primary_lengths[order][:, None]
         bottom, top = float(activity.min()), float(activity.max())
         self.activity_image.setImage(activity, autoLevels=False, levels=(bottom, max(top, bottom + 1e-6)))
         self.activity_image.setRect(QRectF(STRIP[0], 0, STRIP[1] - STRIP[0], N_PRIMARY))
-        lengths = outputs.iteration_lengths[iteration]
+        lengths = self._blended(outputs.iteration_lengths)
         self.bars.setOpts(height=lengths, brushes=length_brushes(lengths))
         winner = int(np.argmax(lengths))
         self.winner_box.setRect(QRectF(winner - 0.5, 0, 1, N_PRIMARY))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from capsviz.app.inference import InferenceRequest, InferenceResult, Sample, bin_canvas, decode_pose
 from capsviz.app.latency import LatencyLog
@@ -26,6 +26,7 @@ from capsviz.data.mnist import load_shipped_test_set
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import describe_device
 
+ROUTING_FRAME_MS = 100  # live results redraw the routing view at most ten times a second
 SampleLoader = Callable[[], tuple[np.ndarray, np.ndarray]]
 
 
@@ -82,10 +83,14 @@ class Controller(QObject):
         self.worker = InferenceWorker(model, self)
         self._samples_loader = samples
         self._samples: tuple[np.ndarray, np.ndarray] | None = None
-        self._latency = latency_log if latency_log is not None else LatencyLog.from_environment()
+        self.latency_log = latency_log if latency_log is not None else LatencyLog.from_environment()
         self._shown_generation = 0
         self._last_result: InferenceResult | None = None
         self.playback = RoutingPlayback(state, self)
+        self._routing_shown_at = 0.0
+        self._routing_later = QTimer(self)
+        self._routing_later.setSingleShot(True)
+        self._routing_later.timeout.connect(self._render_routing)
         self._connect()
         if model is not None:
             state.set_iterations(model.iterations)
@@ -209,7 +214,7 @@ class Controller(QObject):
         self.state.set_outputs(result.outputs)
         self.state.set_latency_ms(result.seconds * 1000.0)
         done = time.perf_counter()
-        self._latency.record(
+        self.latency_log.record(
             result.request.origin,
             (done - result.request.event_time) * 1000.0,
             (done - result.request.oldest_event_time) * 1000.0,
@@ -314,7 +319,7 @@ class Controller(QObject):
         self.views.prediction.show_prediction(lengths, note)
         self._render_sample()
         self.playback.new_outputs()
-        self._render_routing()
+        self._render_routing_soon()
         self._render_steering()
 
     def _render_steering(self) -> None:
@@ -332,7 +337,22 @@ class Controller(QObject):
     def _render_reconstructions(self) -> None:
         self.views.reconstruction.show_reconstructions(self.state.reconstructions, self.state.steered_capsule)
 
+    def _render_routing_soon(self) -> None:
+        """Redraw the routing view at most every ``ROUTING_FRAME_MS`` for live results.
+
+        A stroke brings a new result every few tens of milliseconds; the heat-map
+        need not follow each one, and skipping frames leaves the GUI thread to
+        the canvas and the lengths plot.
+        """
+        wait = ROUTING_FRAME_MS - (time.perf_counter() - self._routing_shown_at) * 1000.0
+        if wait <= 0:
+            self._render_routing()
+        elif not self._routing_later.isActive():
+            self._routing_later.start(round(wait))
+
     def _render_routing(self) -> None:
+        self._routing_later.stop()
+        self._routing_shown_at = time.perf_counter()
         state = self.state
         self.views.routing.show_routing(state.outputs, state.routing_iteration, self.playback.blend)
 
@@ -346,5 +366,6 @@ class Controller(QObject):
     def shutdown(self) -> None:
         """Stop playback and the worker (waiting for a request in flight) and close the log."""
         self.playback.stop()
+        self._routing_later.stop()
         self.worker.shutdown()
-        self._latency.close()
+        self.latency_log.close()

@@ -21,10 +21,11 @@ COLUMNS = ("origin", "event_to_plot_ms", "oldest_to_plot_ms", "network_ms", "gui
 
 
 class LatencyLog:
-    """Appends one row per update to a file; does nothing when no path is set."""
+    """Appends one row per update to a file (if a path is set) and, with ``keep``, to ``rows``."""
 
-    def __init__(self, path: str | os.PathLike | None) -> None:
+    def __init__(self, path: str | os.PathLike | None, keep: bool = False) -> None:
         self._file: TextIO | None = None
+        self.rows: list[tuple[str, float, float, float, float]] | None = [] if keep else None
         if path:
             target = Path(path)
             fresh = not target.exists() or target.stat().st_size == 0
@@ -39,11 +40,13 @@ class LatencyLog:
 
     @property
     def enabled(self) -> bool:
-        return self._file is not None
+        return self._file is not None or self.rows is not None
 
     def record(
         self, origin: str, event_ms: float, oldest_ms: float, network_ms: float, gui_ms: float
     ) -> None:
+        if self.rows is not None:
+            self.rows.append((origin, event_ms, oldest_ms, network_ms, gui_ms))
         if self._file is not None:
             self._file.write(f"{origin}\t{event_ms:.2f}\t{oldest_ms:.2f}\t{network_ms:.2f}\t{gui_ms:.2f}\n")
 

@@ -1,0 +1,123 @@
+"""Measure the explorer's responsiveness while a stroke is being drawn.
+
+:func:`measure_drawing` draws figure-eight strokes on a window's canvas with
+real mouse events at a steady rate, as a hand on a 60 Hz mouse would, and
+reports how long each update took from the mouse event to the updated lengths
+plot, and how long the GUI thread was ever kept from handling events. The
+numbers are the same ones ``CAPSVIZ_LATENCY_LOG`` records.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
+from PySide6.QtTest import QTest
+
+from capsviz.app.latency import LatencyLog
+
+HEARTBEAT_MS = 4
+MOVES_PER_STROKE = 120
+
+
+@dataclass(frozen=True)
+class DrawingLatency:
+    """Percentiles in milliseconds; ``updates`` results shown for ``moves`` mouse moves."""
+
+    moves: int
+    updates: int
+    event_to_plot_p50: float
+    event_to_plot_p95: float
+    oldest_to_plot_p95: float
+    network_p50: float
+    gui_apply_p95: float
+    gui_stall_p95: float
+    gui_stall_max: float
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def _figure_eight(k: int) -> tuple[float, float]:
+    angle = 2 * math.pi * (k % MOVES_PER_STROKE) / MOVES_PER_STROKE
+    return 0.5 + 0.25 * math.sin(angle), 0.5 + 0.25 * math.sin(2 * angle)
+
+
+def measure_drawing(window: object, seconds: float = 5.0, rate_hz: float = 60.0) -> DrawingLatency:
+    """Draw on ``window``'s canvas for ``seconds`` and report the latencies.
+
+    The canvas is cleared every ``MOVES_PER_STROKE`` moves, so the network keeps
+    seeing changing drawings; the window must be shown.
+    """
+    canvas, controller = window.canvas, window.controller
+    side = min(canvas.width(), canvas.height())
+    left, top = (canvas.width() - side) // 2, (canvas.height() - side) // 2
+
+    def point(fx: float, fy: float) -> QPoint:
+        return QPoint(left + round(fx * side), top + round(fy * side))
+
+    previous_log = controller.latency_log
+    log = controller.latency_log = LatencyLog(None, keep=True)
+    stalls: list[float] = []
+    last_beat = [time.perf_counter()]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        stalls.append((now - last_beat[0]) * 1000.0 - HEARTBEAT_MS)
+        last_beat[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setInterval(HEARTBEAT_MS)
+    heartbeat.timeout.connect(beat)
+    heartbeat.start()
+    moves = 0
+    button, no_keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+
+    def move() -> None:
+        nonlocal moves
+        if moves % MOVES_PER_STROKE == 0:
+            if moves:
+                QTest.mouseRelease(canvas, button, no_keys, point(*_figure_eight(moves - 1)))
+            canvas.clear()
+            QTest.mousePress(canvas, button, no_keys, point(*_figure_eight(moves)))
+        else:
+            QTest.mouseMove(canvas, point(*_figure_eight(moves)))
+        moves += 1
+
+    hand = QTimer()
+    hand.setTimerType(Qt.TimerType.PreciseTimer)
+    hand.setInterval(max(1, round(1000.0 / rate_hz)))
+    hand.timeout.connect(move)
+    loop = QEventLoop()
+    try:
+        hand.start()
+        QTimer.singleShot(round(seconds * 1000), loop.quit)
+        loop.exec()
+        hand.stop()
+        QTest.mouseRelease(canvas, button, no_keys, point(*_figure_eight(max(moves - 1, 0))))
+        QTimer.singleShot(1000, loop.quit)  # let the last answer arrive
+        loop.exec()
+    finally:
+        hand.stop()
+        heartbeat.stop()
+        controller.latency_log = previous_log
+    rows = np.array([row[1:] for row in log.rows if row[0] == "canvas"], np.float64).reshape(-1, 4)
+    beats = np.array(stalls[1:] or [0.0])
+
+    def pct(values: np.ndarray, q: float) -> float:
+        return float(np.percentile(values, q)) if len(values) else float("nan")
+
+    return DrawingLatency(
+        moves=moves,
+        updates=len(rows),
+        event_to_plot_p50=pct(rows[:, 0], 50),
+        event_to_plot_p95=pct(rows[:, 0], 95),
+        oldest_to_plot_p95=pct(rows[:, 1], 95),
+        network_p50=pct(rows[:, 2], 50),
+        gui_apply_p95=pct(rows[:, 3], 95),
+        gui_stall_p95=pct(beats, 95),
+        gui_stall_max=float(beats.max()),
+    )

@@ -55,6 +55,8 @@ class Controller(QObject):
         The network; None when no weights could be loaded.
     device : str
         Where weights loaded from the File menu go.
+    weights : str, optional
+        The file ``model`` came from, for the status bar (None: the shipped weights).
     samples : callable, optional
         Returns ``(images, labels)`` of the MNIST test digits to browse.
     latency_log : LatencyLog, optional

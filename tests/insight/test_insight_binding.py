@@ -163,5 +163,5 @@ def test_build_insight_panels_returns_titled_widgets(qtbot, pretrained):
     for _, widget in panels:
         qtbot.addWidget(widget)
     titles = [title for title, _ in panels]
-    assert titles == ["Where", "Why", "What", "Counterfactuals", "Invariance", "Compare && keep", "Gallery"]
+    assert titles == ["Where", "Why", "What", "Counterfactuals", "Invariance", "Compare & keep", "Gallery"]
     assert all(widget.toolTip() for _, widget in panels)

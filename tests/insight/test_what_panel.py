@@ -44,13 +44,24 @@ def test_distributions_bands_and_current_value(shown, pretrained, routed_digit, 
     np.testing.assert_allclose(view.band_edges(), np.column_stack([stats.low[7], stats.high[7]]), atol=1e-6)
     for d in (0, 9):
         np.testing.assert_allclose(view.histogram(d), stats.density(7, d)[1])
-    x, _ = view.current_lines.getData()
-    np.testing.assert_allclose(x[::2], pose, atol=1e-6)
+    z = (pose - stats.mean[7]) / stats.std[7]
+    np.testing.assert_allclose(view.drawn_values(), np.clip(z, -4.3, 4.3), atol=1e-5)
     paper_x, _ = view.paper_lines.getData()
-    np.testing.assert_allclose(paper_x[32::2], pose + 0.25, atol=1e-6)
+    np.testing.assert_allclose(paper_x[32::2], (pose + 0.25 - stats.mean[7]) / stats.std[7], atol=1e-4)
+    spans = [text for _, text in view.plot.getAxis("right")._tickLevels[0]]
+    assert spans[5] == f"±0.25 = {0.25 / stats.std[7, 5]:.0f}σ"
     labels = view.row_labels()
     assert labels[3] == "d3 ≈ slant" and labels[4] == "d4"
     assert "30 test digits" in view.title.text()
+
+
+def test_without_statistics_rows_show_plain_pose_values(shown, routed_digit):
+    panel = shown(WhatPanel())
+    pose = routed_digit[1].poses[0, 7].numpy()
+    panel.set_digit(7)
+    panel.set_pose(pose, None)
+    np.testing.assert_allclose(panel.dimensions.drawn_values(), pose, atol=1e-6)
+    assert panel.dimensions.title.text() == "pose dimensions of capsule 7"
 
 
 def test_figure4_view_shows_and_saves_the_grid(shown, pretrained, routed_digit, tmp_path, qtbot):

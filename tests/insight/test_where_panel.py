@@ -57,8 +57,8 @@ def test_clicking_a_grid_cell_shows_its_votes(panel, qtbot, click_plot):
 def test_clicking_the_drawing_picks_the_nearest_window(panel, qtbot, click_plot):
     widget, _ = panel
     with qtbot.waitSignal(widget.cellClicked) as blocker:
-        click_plot(widget.view, widget.input_plot, 20.0, 9.0)
-    assert tuple(blocker.args) == cell_at(9.0, 20.0)
+        click_plot(widget.view, widget.input_plot, 15.3, 10.2)
+    assert tuple(blocker.args) == cell_at(10.2, 15.3) == (1, 4)
     top, left = widget.window_rect.rect().y(), widget.window_rect.rect().x()
     assert (top, left) == (2 * blocker.args[0], 2 * blocker.args[1])
 

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from capsviz.app import theme
 from capsviz.app.views.pixels import grey_qimage
@@ -23,13 +23,91 @@ DIVERGING = "CET-D1"  # negative blue, zero grey, positive red
 SEQUENTIAL = "viridis"  # magnitudes: dark = little, yellow = much
 
 
+NARROW_WIDTH = 720  # below this a panel stacks its plots (e.g. in the main window's side tabs)
+
+
+def place(
+    layout: pg.GraphicsLayout, placements: list[tuple], stretch: dict[str, dict[int, int]] | None = None
+) -> None:
+    """Put plots at ``(item, row, col[, rowspan, colspan])``, moving them if already placed.
+
+    ``stretch`` gives ``{"rows": {row: factor}, "cols": {col: factor}}``; rows and
+    columns left empty by an earlier arrangement get no space.
+    """
+    for item, *_ in placements:
+        if item in layout.items:
+            layout.removeItem(item)
+    for item, row, col, *span in placements:
+        layout.addItem(item, row, col, *(span or (1, 1)))
+    used_rows = max(row + (span[0] if span else 1) for _, row, _, *span in placements)
+    used_cols = max(col + (span[1] if span else 1) for _, _, col, *span in placements)
+    grid, stretch = layout.layout, stretch or {}
+    for k in range(grid.rowCount()):
+        grid.setRowStretchFactor(k, stretch.get("rows", {}).get(k, 1) if k < used_rows else 0)
+    for k in range(grid.columnCount()):
+        grid.setColumnStretchFactor(k, stretch.get("cols", {}).get(k, 1) if k < used_cols else 0)
+
+
+def compact(box: QComboBox, characters: int = 12) -> QComboBox:
+    """Let a combo box shrink to ``characters`` wide (its list still shows the full names)."""
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(characters)
+    return box
+
+
+class Responsive:
+    """Mixin for panels that put plots side by side when wide and stack them when narrow.
+
+    Subclasses implement ``arrange(narrow)`` and call :meth:`follow_width` from
+    ``resizeEvent`` (and once at the end of ``__init__``).
+    """
+
+    narrow: bool | None = None
+
+    def follow_width(self) -> None:
+        narrow = self.width() < NARROW_WIDTH
+        if narrow != self.narrow:
+            self.narrow = narrow
+            self.arrange(narrow)
+
+    def arrange(self, narrow: bool) -> None:
+        raise NotImplementedError
+
+
 def iteration_colour(t: int) -> str:
     return ITERATION_COLOURS[t % len(ITERATION_COLOURS)]
 
 
+def set_title(plot: pg.PlotItem, text: str) -> None:
+    """Set a plot's title without letting its length dictate the plot's minimum width."""
+    label = plot.titleLabel
+    if "updateMin" not in label.__dict__:
+        label.updateMin = _shrinkable(label)
+    plot.setTitle(text)
+
+
+def _shrinkable(label: pg.LabelItem):
+    """A replacement for ``LabelItem.updateMin`` that asks for the text's height but no width."""
+
+    def update_min() -> None:
+        bounds = label.itemRect()
+        label.setMinimumWidth(0)
+        label.setMinimumHeight(bounds.height())
+        label._sizeHint = {
+            Qt.SizeHint.MinimumSize: (0, bounds.height()),
+            Qt.SizeHint.PreferredSize: (bounds.width(), bounds.height()),
+            Qt.SizeHint.MaximumSize: (-1, -1),
+            Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        label.updateGeometry()
+
+    return update_min
+
+
 def image_plot(layout: pg.GraphicsLayout, title: str, x_label: str, y_label: str, **grid: int) -> pg.PlotItem:
     """A plot for pictures: row 0 at the top, square pixels, no panning."""
-    plot = layout.addPlot(title=title, **grid)
+    plot = layout.addPlot(**grid)
+    set_title(plot, title)
     plot.invertY(True)
     plot.setAspectLocked(True)
     plot.setLabel("bottom", x_label)
@@ -42,7 +120,8 @@ def image_plot(layout: pg.GraphicsLayout, title: str, x_label: str, y_label: str
 
 def chart(layout: pg.GraphicsLayout, title: str, x_label: str, y_label: str, **grid: int) -> pg.PlotItem:
     """A fixed (not pannable) chart with labelled axes and a faint grid."""
-    plot = layout.addPlot(title=title, **grid)
+    plot = layout.addPlot(**grid)
+    set_title(plot, title)
     plot.setLabel("bottom", x_label)
     plot.setLabel("left", y_label)
     plot.setMouseEnabled(x=False, y=False)

@@ -5,18 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from capsviz.analysis.counterfactual import Counterfactuals
 from capsviz.app import theme
 from capsviz.app.insight.common import (
     ORIGINAL,
+    Responsive,
     add_legend,
     chart,
     digit_ticks,
     grouped_bars,
     hint_label,
+    set_title,
     thumbnail,
 )
 
@@ -69,7 +71,7 @@ class DigitTile(QFrame):
         super().mousePressEvent(event)
 
 
-class CounterfactualPanel(QWidget):
+class CounterfactualPanel(Responsive, QWidget):
     """Ten tiles (the pose as 0 … 9) and the lengths the network gives the picked one.
 
     Signals
@@ -93,11 +95,10 @@ class CounterfactualPanel(QWidget):
         self._original: np.ndarray | None = None
         self._selected = 0
         self.tiles = [DigitTile(j) for j in range(10)]
-        strip = QGridLayout()
+        self.strip = strip = QGridLayout()
         strip.setSpacing(4)
-        for j, tile in enumerate(self.tiles):
+        for tile in self.tiles:
             tile.clicked.connect(self._tile_clicked)
-            strip.addWidget(tile, 0, j)
         self.use_button = QPushButton("Use as input")
         self.use_button.setToolTip("Load the picked picture into the app as if you had drawn it.")
         self.use_button.clicked.connect(self._use_clicked)
@@ -126,6 +127,18 @@ class CounterfactualPanel(QWidget):
         layout.addLayout(strip)
         layout.addWidget(self.view, 1)
         layout.addLayout(footer)
+        self.follow_width()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.follow_width()
+
+    def arrange(self, narrow: bool) -> None:
+        """The ten tiles in one row when wide, in two rows of five when narrow."""
+        per_row = 5 if narrow else 10
+        for j, tile in enumerate(self.tiles):
+            self.strip.removeWidget(tile)
+            self.strip.addWidget(tile, j // per_row, j % per_row)
 
     @property
     def selected(self) -> int:
@@ -188,7 +201,7 @@ class CounterfactualPanel(QWidget):
             self.legend.addItem(bar, name)
         prediction = int(self._result.predictions[j])
         verdict = "identity kept" if self._result.kept[j] else f"the network sees a {prediction}"
-        self.plot.setTitle(f"pose of capsule {self._result.source} drawn as {j}, fed back: {verdict}")
+        set_title(self.plot, f"capsule {self._result.source} drawn as {j}, fed back: {verdict}")
 
     def _tile_clicked(self, digit: int) -> None:
         self.select(digit)

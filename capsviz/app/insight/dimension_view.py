@@ -1,10 +1,11 @@
 """What (a): where the current pose sits within the test set's distribution, for all 16 dimensions.
 
-One plot, one row per dimension: the histogram of that dimension over
-correctly classified test digits of the class, the band mean ± 2σ (the data's
-slider range), the paper's ±0.25 around the current value, and the current
-value. Everything is drawn with a handful of items, so a slider drag only
-moves two line sets.
+One plot, one row per dimension. Once the test set is surveyed, each row is
+drawn in that dimension's own units — standard deviations from its mean over
+correctly classified digits of the class — so every distribution is equally
+readable: the histogram, the band mean ± 2σ (the data's slider range), the
+current value, and on the right how many σ the paper's ±0.25 spans. Before
+the survey the rows show plain pose values. A slider drag moves one line set.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from capsviz.app.insight.common import hint_label
 
 ROWS = 16
 ROW_HEIGHT = 0.86  # of each unit row, the rest is a gap
+Z_RANGE = 4.0  # rows show ±4σ once statistics are known
 HISTOGRAM = "#7b8794"
 BAND = (56, 189, 248, 55)
 CURRENT = "#f87171"
@@ -39,7 +41,7 @@ class DimensionView(QWidget):
         super().__init__(parent)
         self.setToolTip(
             "Each row is one pose dimension: grey = how real test digits of this class spread, blue band = "
-            "mean ± 2σ, red line = the current capsule, dashed = the paper's ±0.25 around it."
+            "mean ± 2σ, red line = the current capsule, dashed = the paper's ±0.25 around it when in view."
         )
         self._stats: DimensionStats | None = None
         self._labels: DimensionLabels | None = None
@@ -59,6 +61,8 @@ class DimensionView(QWidget):
         self.plot.setLabel("bottom", "pose value v_j[d]")
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.showGrid(x=True, y=False, alpha=0.12)
+        self.plot.showAxis("right")
+        self.plot.getAxis("right").setStyle(tickLength=0)
         self.plot.setYRange(-0.1, ROWS, padding=0)
         self.bands = pg.BarGraphItem(
             x0=[0], x1=[0], y0=[0], height=[0], brush=pg.mkBrush(*BAND), pen=pg.mkPen(None)
@@ -80,7 +84,10 @@ class DimensionView(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.view, 1)
         layout.addWidget(
-            hint_label("grey: test-set histogram · blue: mean ± 2σ · red: current value · dashed: ±0.25")
+            hint_label(
+                "grey: test digits of this class · blue: mean ± 2σ, the data's slider range · "
+                "red: the current value · right: how many σ the paper's ±0.25 spans"
+            )
         )
 
     # public API --------------------------------------------------------
@@ -115,6 +122,11 @@ class DimensionView(QWidget):
         """``[16, 2]`` the drawn mean ± 2σ bands."""
         return self._band_edges.copy()
 
+    def drawn_values(self) -> np.ndarray:
+        """The 16 x positions of the red marks (σ from the mean once statistics are known)."""
+        x, _ = self.current_lines.getData()
+        return np.array([], np.float64) if x is None else x[::2].copy()
+
     def histogram(self, dim: int) -> np.ndarray:
         """Bar heights drawn for one dimension (scaled to a peak of 1)."""
         return self._heights[dim] / ROW_HEIGHT
@@ -124,17 +136,32 @@ class DimensionView(QWidget):
         return [text for _, text in self.plot.getAxis("left")._tickLevels[0]]
 
     # drawing -----------------------------------------------------------
+    def _scale(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(mean, σ)`` per dimension that map pose values to the drawn x (identity without statistics)."""
+        if self._stats is None:
+            return np.zeros(ROWS), np.ones(ROWS)
+        return self._stats.mean[self._digit].astype(np.float64), np.maximum(
+            self._stats.std[self._digit], 1e-4
+        )
+
     def _draw(self) -> None:
         stats, j = self._stats, self._digit
         count = "" if stats is None else f" · {stats.samples[j]} test digits"
         self.title.setText(f"pose dimensions of capsule {j}{count}")
-        if stats is not None:
+        mean, sigma = self._scale()
+        if stats is None:
+            self.plot.setLabel("bottom", "pose value v_j[d]")
+            self.histograms.setOpts(x0=[0], width=[0], y0=[0], height=[0])
+            self.bands.setOpts(x0=[0], x1=[0], y0=[0], height=[0])
+            self._band_edges = np.zeros((ROWS, 2))
+        else:
+            self.plot.setLabel("bottom", "standard deviations from the test-set mean (v_j[d] − mean) / σ")
             x0, width, y0, heights = [], [], [], []
             for d in range(ROWS):
                 centres, density = stats.density(j, d)
                 step = float(centres[1] - centres[0]) if len(centres) > 1 else 1.0
-                x0.append(centres - step / 2)
-                width.append(np.full(len(centres), step))
+                x0.append((centres - step / 2 - mean[d]) / sigma[d])
+                width.append(np.full(len(centres), step / sigma[d]))
                 y0.append(d + ROW_HEIGHT * (1 - density))
                 heights.append(ROW_HEIGHT * density)
             self._heights = np.array(heights)
@@ -146,11 +173,13 @@ class DimensionView(QWidget):
             )
             self._band_edges = np.column_stack([stats.low[j], stats.high[j]]).astype(np.float64)
             self.bands.setOpts(
-                x0=self._band_edges[:, 0],
-                x1=self._band_edges[:, 1],
+                x0=np.full(ROWS, -2.0),
+                x1=np.full(ROWS, 2.0),
                 y0=np.arange(ROWS),
                 height=np.full(ROWS, ROW_HEIGHT),
             )
+        spans = [(d + ROW_HEIGHT / 2, f"±0.25 = {PAPER_RANGE / sigma[d]:.0f}σ") for d in range(ROWS)]
+        self.plot.getAxis("right").setTicks([spans if stats is not None else [], []])
         self._draw_names()
         self._draw_pose()
 
@@ -159,8 +188,11 @@ class DimensionView(QWidget):
             self.current_lines.setData([], [])
             self.paper_lines.setData([], [])
         else:
-            self.current_lines.setData(*_segments(self._pose))
-            low, high = _segments(self._pose - PAPER_RANGE), _segments(self._pose + PAPER_RANGE)
+            mean, sigma = self._scale()
+            limit = Z_RANGE + 0.3 if self._stats is not None else np.inf
+            self.current_lines.setData(*_segments(np.clip((self._pose - mean) / sigma, -limit, limit)))
+            low = _segments((self._pose - PAPER_RANGE - mean) / sigma)
+            high = _segments((self._pose + PAPER_RANGE - mean) / sigma)
             self.paper_lines.setData(np.concatenate([low[0], high[0]]), np.concatenate([low[1], high[1]]))
         self._fit_x()
 
@@ -172,11 +204,8 @@ class DimensionView(QWidget):
         self.plot.getAxis("left").setTicks([names, []])
 
     def _fit_x(self) -> None:
-        values: list[float] = []
         if self._stats is not None:
-            edges = self._stats.edges[self._digit]
-            values += [float(edges.min()), float(edges.max())]
-        if self._pose is not None:
-            values += [float(self._pose.min()) - PAPER_RANGE, float(self._pose.max()) + PAPER_RANGE]
-        if values:
-            self.plot.setXRange(min(values), max(values), padding=0.02)
+            self.plot.setXRange(-Z_RANGE - 0.4, Z_RANGE + 0.4, padding=0)
+        elif self._pose is not None:
+            low, high = float(self._pose.min()) - PAPER_RANGE, float(self._pose.max()) + PAPER_RANGE
+            self.plot.setXRange(low, high, padding=0.02)

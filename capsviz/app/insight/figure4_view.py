@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from capsviz.analysis.figure4 import Figure4, render_figure4
 from capsviz.app import theme
-from capsviz.app.insight.common import image_item, image_plot
+from capsviz.app.insight.common import image_item, image_plot, set_title
 from capsviz.model.weights import atomic_write_bytes
 
 TILE = 28
@@ -56,6 +56,7 @@ class Figure4View(QWidget):
         )
         self._grid: Figure4 | None = None
         self._labels: list[str] | None = None
+        self._compact = False
         self.save_button = QPushButton("Save PNG…")
         self.save_button.setToolTip("Save this grid, labelled, as a PNG picture.")
         self.save_button.setEnabled(False)
@@ -89,11 +90,17 @@ class Figure4View(QWidget):
         self.image.setImage(mosaic, levels=(0.0, 1.0))
         self.image.setRect(QRectF(0, 0, cols * TILE, rows * TILE))
         self.plot.getAxis("bottom").setTicks([_offset_ticks(grid.offsets), []])
-        names = [f"d{d}" + (f" {labels[d]}" if labels and labels[d] else "") for d in range(rows)]
+        named = labels and not self._compact
+        names = [f"d{d}" + (f" {labels[d]}" if named and labels[d] else "") for d in range(rows)]
         self.plot.getAxis("left").setTicks([[((d + 0.5) * TILE, names[d]) for d in range(rows)]])
         self.centre_frame.setRect(grid.centre_column * TILE, 0, TILE, rows * TILE)
-        self.plot.setTitle(f"Figure 4 · capsule {grid.digit}")
+        set_title(self.plot, f"Figure 4 · capsule {grid.digit}")
         self.plot.setRange(QRectF(0, 0, cols * TILE, rows * TILE), padding=0.01)
+
+    def set_compact(self, compact: bool) -> None:
+        """Plain row numbers (no dimension names) where room is short."""
+        self._compact = compact
+        self.set_grid(self._grid, self._labels)
 
     @property
     def mosaic(self) -> np.ndarray | None:

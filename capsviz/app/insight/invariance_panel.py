@@ -7,19 +7,24 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QGridLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from capsviz.analysis.invariance import InvarianceReport, InvarianceSweep, Transform
 from capsviz.app import theme
 from capsviz.app.insight.common import (
     DIGIT_COLOURS,
     ORIGINAL,
+    Responsive,
     add_legend,
     chart,
     digit_ticks,
     grouped_bars,
+    headroom,
     image_item,
     image_plot,
+    place,
+    set_title,
 )
 
 
@@ -57,7 +62,7 @@ SWEEP_AXIS = {
 }
 
 
-class InvariancePanel(QWidget):
+class InvariancePanel(Responsive, QWidget):
     """Sliders for an affine move of the input; original vs moved lengths, pose and a sweep.
 
     Signals
@@ -106,7 +111,7 @@ class InvariancePanel(QWidget):
         side.addLayout(grid)
         side.addWidget(self.reset_button)
         side.addWidget(self.verdict)
-        side.addStretch(1)
+        self.side = side
 
         self.view = pg.GraphicsLayoutWidget()
         layout = self.view.ci
@@ -128,7 +133,7 @@ class InvariancePanel(QWidget):
         self.pose_legend = add_legend(self.pose_plot, offset=(8, 4), columns=2)
         self.pose_bars: list[pg.BarGraphItem] = []
         self.sweep_plot = chart(
-            layout, "lengths along the last-moved control", "rotation (°)", "length ‖v_j‖", row=1, col=2
+            layout, "lengths over a control's range", "rotation (°)", "length ‖v_j‖", row=1, col=2
         )
         self.sweep_plot.setYRange(0, 1.0, padding=0.02)
         self.sweep_curves = [
@@ -141,14 +146,31 @@ class InvariancePanel(QWidget):
         self.sweep_labels = [pg.TextItem(str(j), color=DIGIT_COLOURS[j], anchor=(0, 0.5)) for j in range(10)]
         for label in self.sweep_labels:
             self.sweep_plot.addItem(label)
-        layout.layout.setColumnStretchFactor(0, 2)
-        layout.layout.setColumnStretchFactor(1, 2)
-        layout.layout.setColumnStretchFactor(2, 3)
 
-        box = QHBoxLayout(self)
+        self.box = box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         box.setContentsMargins(6, 6, 6, 6)
         box.addLayout(side)
         box.addWidget(self.view, 1)
+        self.follow_width()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.follow_width()
+
+    def arrange(self, narrow: bool) -> None:
+        """Controls beside the plots when wide, above them when narrow."""
+        self.box.setDirection(
+            QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
+        )
+        self.side.setAlignment(Qt.AlignmentFlag.AlignTop)
+        if narrow:
+            cells = [(self.original_plot, 0, 0), (self.moved_plot, 0, 1), (self.lengths_plot, 1, 0),
+                     (self.sweep_plot, 1, 1), (self.pose_plot, 2, 0, 1, 2)]  # fmt: skip
+            place(self.view.ci, cells)
+        else:
+            cells = [(self.original_plot, 0, 0), (self.moved_plot, 0, 1), (self.lengths_plot, 0, 2),
+                     (self.pose_plot, 1, 0, 1, 2), (self.sweep_plot, 1, 2)]  # fmt: skip
+            place(self.view.ci, cells, {"cols": {0: 2, 1: 2, 2: 3}})
 
     # public API --------------------------------------------------------
     def transform(self) -> Transform:
@@ -185,8 +207,8 @@ class InvariancePanel(QWidget):
             return
         self.original_item.setImage(report.original, levels=(0.0, 1.0))
         self.moved_item.setImage(report.moved, levels=(0.0, 1.0))
-        self.original_plot.setTitle(f"original · {report.original_prediction}")
-        self.moved_plot.setTitle(f"moved · {report.prediction}")
+        set_title(self.original_plot, f"original · {report.original_prediction}")
+        set_title(self.moved_plot, f"moved · {report.prediction}")
         self.length_bars[:] = grouped_bars(
             np.arange(10), [report.original_lengths, report.lengths], [ORIGINAL, theme.ACCENT]
         )
@@ -200,7 +222,9 @@ class InvariancePanel(QWidget):
         for bar, name in zip(self.pose_bars, ("original", "moved"), strict=True):
             self.pose_plot.addItem(bar)
             self.pose_legend.addItem(bar, name)
-        self.pose_plot.setTitle(f"pose of capsule {j}: moved by {np.linalg.norm(report.pose_change):.3f}")
+        set_title(self.pose_plot, f"pose of capsule {j}: moved by {np.linalg.norm(report.pose_change):.3f}")
+        both = np.concatenate([report.original_poses[j], report.poses[j]])
+        headroom(self.pose_plot, min(0.0, float(both.min())), max(0.0, float(both.max())), room=0.35)
         kept = report.identity_kept
         colour = theme.POSITIVE if kept else theme.NEGATIVE
         before, after = report.original_lengths[j], report.lengths[j]
@@ -225,6 +249,8 @@ class InvariancePanel(QWidget):
             self.sweep_labels[j].setPos(float(sweep.values[-1]), float(sweep.lengths[-1, j]))
             self.sweep_labels[j].setVisible(bool(sweep.lengths[:, j].max() > 0.15))
         self.sweep_plot.setLabel("bottom", SWEEP_AXIS[sweep.parameter])
+        title = next(c.title for c in CONTROLS if c.name == sweep.parameter)
+        set_title(self.sweep_plot, f"lengths over the whole {title} range")
         span = float(sweep.values[-1] - sweep.values[0])
         self.sweep_plot.setXRange(float(sweep.values[0]), float(sweep.values[-1]) + 0.08 * span, padding=0)
         self._draw_marker()

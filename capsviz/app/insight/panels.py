@@ -28,7 +28,6 @@ from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from capsviz.analysis.counterfactual import Counterfactuals, counterfactuals
-from capsviz.analysis.export import save_state, snapshot
 from capsviz.analysis.figure4 import Figure4, figure4
 from capsviz.analysis.history import History, HistoryEntry
 from capsviz.analysis.inference import infer
@@ -39,18 +38,17 @@ from capsviz.app.insight.counterfactual_panel import CounterfactualPanel
 from capsviz.app.insight.gallery_panel import GalleryPanel
 from capsviz.app.insight.history_panel import HistoryPanel
 from capsviz.app.insight.invariance_panel import InvariancePanel, sweep_values
+from capsviz.app.insight.keeper import Keeper
 from capsviz.app.insight.runner import LatestRunner
-from capsviz.app.insight.sheet import save_sheet
 from capsviz.app.insight.state_binding import StateBinding
-from capsviz.app.insight.survey_task import SurveyResult, SurveyTask
+from capsviz.app.insight.survey_task import SurveyBinding, SurveyResult
 from capsviz.app.insight.what_panel import WhatPanel
 from capsviz.app.insight.where_panel import WherePanel
 from capsviz.app.insight.why_panel import WhyPanel
 from capsviz.model.capsnet import CapsNet, CapsOutput, RoutingTrace
 
 NAMES = ("where", "why", "what", "counterfactual", "invariance", "compare", "gallery")
-# Tab titles; "&&" is how a Qt tab shows one "&".
-TITLES = ("Where", "Why", "What", "Counterfactuals", "Invariance", "Compare && keep", "Gallery")
+TITLES = ("Where", "Why", "What", "Counterfactuals", "Invariance", "Compare & keep", "Gallery")
 
 
 class InsightPanels(QObject):
@@ -103,12 +101,8 @@ class InsightPanels(QObject):
     ) -> None:
         super().__init__(parent)
         self.model = model
-        self._test_set, self._survey_limit, self._cache_folder = test_set, survey_limit, cache_folder
         self.synchronous = synchronous
         self.runner = LatestRunner(synchronous, self)
-        self.history = History()
-        self.survey: SurveyResult | None = None
-        self._survey_task: SurveyTask | None = None
         self._binding: StateBinding | None = None
         self._image: np.ndarray | None = None
         self._trace: RoutingTrace | None = None
@@ -127,6 +121,8 @@ class InsightPanels(QObject):
         self.panels: list[tuple[str, QWidget]] = list(zip(TITLES, widgets, strict=True))
         for widget in widgets:
             widget.installEventFilter(self)
+        self.keeper = Keeper(self)
+        self.surveyor = SurveyBinding(self, test_set, survey_limit, cache_folder)
         self._connect()
 
     def _connect(self) -> None:
@@ -136,10 +132,6 @@ class InsightPanels(QObject):
         self.counterfactual.imageRequested.connect(self._image_requested)
         self.invariance.transformChanged.connect(self._transform_changed)
         self.invariance.parameterChanged.connect(self._transform_changed)
-        self.compare.restoreRequested.connect(self.restore)
-        self.compare.keepRequested.connect(self._keep_clicked)
-        self.compare.exportJsonRequested.connect(self._export_json_clicked)
-        self.compare.exportPngRequested.connect(self._export_png_clicked)
         self.gallery.digitRequested.connect(self.sampleRequested)
         self.gallery.computeRequested.connect(self.start_survey)
 
@@ -156,12 +148,7 @@ class InsightPanels(QObject):
     def set_model(self, model: CapsNet | None) -> None:
         """Analyse another network (e.g. after loading weights); the survey restarts when needed."""
         self.model = model
-        if self._survey_task is not None:
-            self._survey_task.cancel(0)
-        self._survey_task, self.survey = None, None
-        self.what.set_stats(None)
-        self.what.set_labels(None)
-        self.gallery.set_gallery(None, None)
+        self.surveyor.reset()
         self._set_trace(None)
         self._refresh()
 
@@ -226,6 +213,21 @@ class InsightPanels(QObject):
         self._refresh(pose_only=True)
 
     # derived values ----------------------------------------------------
+    @property
+    def history(self) -> History:
+        """The kept inputs, newest first."""
+        return self.keeper.history
+
+    @property
+    def note(self) -> str:
+        """Where the current input came from."""
+        return self._note
+
+    @property
+    def bound(self) -> bool:
+        """True when an app state drives the input (then restores go through ``imageRequested``)."""
+        return self._binding is not None
+
     @property
     def trace(self) -> RoutingTrace | None:
         return self._trace
@@ -301,7 +303,7 @@ class InsightPanels(QObject):
                 self.compare.set_current(self.lengths)
             if self._wanted("invariance", only):
                 self._compute_invariance()
-            if self._survey_task is None and (self._wanted("gallery", only) or self._wanted("what", only)):
+            if not self.surveyor.started and (self._wanted("gallery", only) or self._wanted("what", only)):
                 self.start_survey()
         if self._wanted("what", only):
             self._compute_figure4()
@@ -379,89 +381,37 @@ class InsightPanels(QObject):
             )
 
     # survey ------------------------------------------------------------
+    @property
+    def survey(self) -> SurveyResult | None:
+        """Statistics, labels and gallery of the test set, once surveyed."""
+        return self.surveyor.result
+
     def start_survey(self) -> None:
         """Survey the test set (cached after the first time) for statistics, labels and the gallery."""
-        if self.model is None or (self._survey_task is not None and self._survey_task.running):
-            return
-        if self._test_set is None:
-            from capsviz.data.mnist import load_shipped_test_set
+        self.surveyor.start()
 
-            self._test_set = load_shipped_test_set()
-        task = SurveyTask(self.model, self._test_set, self._survey_limit, self._cache_folder, self)
-        task.progress.connect(self._survey_progress)
-        task.finished.connect(self._survey_finished)
-        task.failed.connect(self._survey_failed)
-        self._survey_task = task
-        task.start(synchronous=self.synchronous)
-
-    def _survey_progress(self, done: int, total: int) -> None:
-        self.what.set_progress(done, total)
-        self.gallery.set_progress(done, total)
-
-    def _survey_finished(self, result: SurveyResult) -> None:
-        self.survey = result
-        self._survey_progress(1, 1)
-        self.what.set_stats(result.stats)
-        self.what.set_labels(result.labels)
-        self.gallery.set_gallery(result.gallery, result.images)
-        self.statsReady.emit(result.stats)
-        self.labelsReady.emit(result.labels)
+    def survey_ready(self) -> None:
+        """Redraw what depends on the survey (the dimension labels on the Figure-4 grid)."""
         self._done.pop("figure4", None)
-        if self._trace is not None:
+        if self._trace is not None and self._wanted("what", None):
             self._compute_figure4()
-
-    def _survey_failed(self, message: str) -> None:
-        self._survey_progress(1, 1)
-        self.gallery.summary.setText(message)
 
     # history and export ------------------------------------------------
     def keep_current(self, note: str = "") -> HistoryEntry | None:
         """Add the current input to the history strip."""
-        if self._image is None or self._trace is None:
-            return None
-        entry = self.history.add(self._image, self.lengths, note or self._note)
-        self.compare.set_entries(self.history.entries)
-        return entry
+        return self.keeper.keep_current(note)
 
     def restore(self, entry: HistoryEntry) -> None:
         """Bring back a kept input; the one on screen is kept first so both can be compared."""
-        current = self.keep_current()
-        self.compare.compare_with(current if current is not entry else None)
-        self.imageRequested.emit(entry.image.copy())
-        if self._binding is None:
-            self.update(image=entry.image, iterations=self._iterations, note=entry.note)
+        self.keeper.restore(entry)
 
     def export_json(self, path: str | Path) -> Path:
         """Save input, lengths, poses and c_ij of every iteration as JSON."""
-        self.refresh_all()
-        if self._trace is None:
-            raise ValueError("nothing to export yet: draw or open a digit first")
-        return save_state(path, snapshot(self._image, self._trace, source=self._note or "capsviz"))
+        return self.keeper.export_json(path)
 
     def export_png(self, path: str | Path, window: QWidget | None = None) -> Path:
         """Save one picture of ``window`` (if given) and every insight panel, up to date."""
-        self.refresh_all()
-        return save_sheet(Path(path), window, self.panels)
-
-    def _keep_clicked(self) -> None:
-        self.keep_current()
-
-    def _export_json_clicked(self, path: str) -> None:
-        self._report_export(self.export_json, path)
-
-    def _export_png_clicked(self, path: str) -> None:
-        self._report_export(self._export_window_png, path)
-
-    def _export_window_png(self, path: str) -> Path:
-        return self.export_png(path, self.compare.window())
-
-    def _report_export(self, action: Callable[[str], Path], path: str) -> None:
-        try:
-            written = action(path)
-        except (OSError, ValueError) as exc:
-            self.compare.set_status(f"could not save: {exc}")
-        else:
-            self.compare.set_status(f"saved {written.name}")
+        return self.keeper.export_png(path, window)
 
     def _digit_picked(self, digit: int) -> None:
         self.set_digit(digit)
@@ -478,8 +428,7 @@ class InsightPanels(QObject):
 
     def shutdown(self) -> None:
         """Stop background work (call when the window closes)."""
-        if self._survey_task is not None:
-            self._survey_task.cancel()
+        self.surveyor.cancel()
         self.runner.wait(5000)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, Signal
@@ -14,6 +15,9 @@ from capsviz.analysis.dimensions import DimensionStats, dimension_stats
 from capsviz.analysis.gallery import Gallery, gallery
 from capsviz.analysis.survey import Survey, SurveyCancelled, load_or_run_survey
 from capsviz.model.capsnet import CapsNet
+
+if TYPE_CHECKING:
+    from capsviz.app.insight.panels import InsightPanels
 
 
 @dataclass
@@ -95,3 +99,69 @@ class SurveyTask(QObject):
         finally:
             self.running = False
             self._done.set()
+
+
+class SurveyBinding(QObject):
+    """Runs the survey for an :class:`InsightPanels` and hands the results to its panels."""
+
+    def __init__(
+        self,
+        insight: InsightPanels,
+        test_set: tuple[np.ndarray, np.ndarray] | None,
+        limit: int | None,
+        folder: Path | None,
+    ) -> None:
+        super().__init__(insight)
+        self.insight, self.test_set, self.limit, self.folder = insight, test_set, limit, folder
+        self.task: SurveyTask | None = None
+        self.result: SurveyResult | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.task is not None
+
+    def start(self) -> None:
+        """Begin the survey unless it is running (a finished one is simply run again from the cache)."""
+        insight = self.insight
+        if insight.model is None or (self.task is not None and self.task.running):
+            return
+        if self.test_set is None:
+            from capsviz.data.mnist import load_shipped_test_set
+
+            self.test_set = load_shipped_test_set()
+        self.task = SurveyTask(insight.model, self.test_set, self.limit, self.folder, self)
+        self.task.progress.connect(self._progress)
+        self.task.finished.connect(self._finished)
+        self.task.failed.connect(self._failed)
+        self.task.start(synchronous=insight.synchronous)
+
+    def cancel(self, wait_seconds: float = 5.0) -> None:
+        if self.task is not None:
+            self.task.cancel(wait_seconds)
+
+    def reset(self) -> None:
+        """Forget the results (another model is loaded); the next start surveys it."""
+        self.cancel(0)
+        self.task, self.result = None, None
+        self.insight.what.set_stats(None)
+        self.insight.what.set_labels(None)
+        self.insight.gallery.set_gallery(None, None)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.insight.what.set_progress(done, total)
+        self.insight.gallery.set_progress(done, total)
+
+    def _finished(self, result: SurveyResult) -> None:
+        self.result = result
+        insight = self.insight
+        self._progress(1, 1)
+        insight.what.set_stats(result.stats)
+        insight.what.set_labels(result.labels)
+        insight.gallery.set_gallery(result.gallery, result.images)
+        insight.statsReady.emit(result.stats)
+        insight.labelsReady.emit(result.labels)
+        insight.survey_ready()
+
+    def _failed(self, message: str) -> None:
+        self._progress(1, 1)
+        self.insight.gallery.summary.setText(message)

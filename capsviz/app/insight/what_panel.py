@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from capsviz.analysis.autolabel import DimensionLabels
 from capsviz.analysis.dimensions import DimensionStats
 from capsviz.analysis.figure4 import Figure4
+from capsviz.app.insight.common import Responsive, compact
 from capsviz.app.insight.dimension_view import DimensionView
 from capsviz.app.insight.figure4_view import Figure4View
 
 
-class WhatPanel(QWidget):
+class WhatPanel(Responsive, QWidget):
     """Test-set distributions and auto-labels of the 16 dimensions beside the Figure-4 grid.
 
     Signals
@@ -32,13 +34,13 @@ class WhatPanel(QWidget):
         )
         self._labels: DimensionLabels | None = None
         self._digit = 0
-        self.digit_box = QComboBox()
+        self.digit_box = compact(QComboBox(), 10)
         self.digit_box.addItems([f"capsule {j}" for j in range(10)])
         self.digit_box.setToolTip("The digit capsule to explain (follows the steered capsule).")
         self.digit_box.currentIndexChanged.connect(self._digit_picked)
         self.dimensions = DimensionView()
         self.figure4 = Figure4View()
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.dimensions)
         splitter.addWidget(self.figure4)
         splitter.setStretchFactor(0, 5)
@@ -51,6 +53,18 @@ class WhatPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(controls)
         layout.addWidget(splitter, 1)
+        self.follow_width()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.follow_width()
+
+    def arrange(self, narrow: bool) -> None:
+        """Distributions beside the Figure-4 grid when wide, above it when narrow."""
+        self.splitter.setOrientation(Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal)
+        self.figure4.set_compact(narrow)
+        if narrow:
+            self.splitter.setSizes([45, 55])
 
     @property
     def digit(self) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtGui import QPainter, QPen, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from capsviz.analysis.where import QUANTITIES, QUANTITY_LABELS, WhereAnalysis, cell_at, window
@@ -18,11 +18,15 @@ from capsviz.app import theme
 from capsviz.app.insight.common import (
     DIVERGING,
     SEQUENTIAL,
+    Responsive,
     colour_bar,
+    compact,
     hint_label,
     image_item,
     image_plot,
+    place,
     set_bar_label,
+    set_title,
 )
 
 VOTE_QUANTITIES = {
@@ -45,7 +49,7 @@ def _fill_edges(overlay: np.ndarray) -> np.ndarray:
     return filled
 
 
-class WherePanel(QWidget):
+class WherePanel(Responsive, QWidget):
     """Coupling folded onto the input and the 6×6 grid; click a cell for its capsules' votes.
 
     Signals
@@ -74,10 +78,11 @@ class WherePanel(QWidget):
         self._cell = (2, 2)
         self._vote_quantity = "agreement"
         self._build()
+        self.follow_width()
 
     # construction ------------------------------------------------------
     def _build(self) -> None:
-        self.digit_box = QComboBox()
+        self.digit_box = compact(QComboBox(), 10)
         self.digit_box.addItems([f"capsule {j}" for j in range(10)])
         self.digit_box.setToolTip("Which digit capsule the maps show.")
         self.iteration_slider = QSlider(Qt.Orientation.Horizontal)
@@ -85,23 +90,22 @@ class WherePanel(QWidget):
         self.iteration_slider.setFixedWidth(90)
         self.iteration_slider.setToolTip("Routing iteration whose coupling is shown (1 starts uniform).")
         self.iteration_label = QLabel("iteration 1/3")
-        self.quantity_box = QComboBox()
+        self.quantity_box = compact(QComboBox(), 10)
         self.quantity_box.addItems([QUANTITY_LABELS[q] for q in QUANTITIES])
         self.quantity_box.setToolTip("What to fold onto the input.")
-        self.types_box = QComboBox()
+        self.types_box = compact(QComboBox(), 10)
         self.types_box.addItems([_type_text(t) for t in TYPE_CHOICES])
         self.types_box.setToolTip("Combine the 32 capsule types at each position, or look at one type.")
-        self.votes_box = QComboBox()
+        self.votes_box = compact(QComboBox(), 10)
         self.votes_box.addItems(list(VOTE_QUANTITIES.values()))
         self.votes_box.setToolTip("What the right-hand map shows for the clicked cell.")
-        controls = QHBoxLayout()
-        for widget in (
-            self.digit_box, self.iteration_slider, self.iteration_label, self.quantity_box, self.types_box
-        ):  # fmt: skip
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        controls.addWidget(QLabel("votes:"))
-        controls.addWidget(self.votes_box)
+        first, second = QHBoxLayout(), QHBoxLayout()
+        for widget in (self.digit_box, self.iteration_slider, self.iteration_label):
+            first.addWidget(widget)
+        first.addStretch(1)
+        for widget in (self.quantity_box, self.types_box, QLabel("votes:"), self.votes_box):
+            second.addWidget(widget)
+        second.addStretch(1)
 
         self.view = pg.GraphicsLayoutWidget()
         self.view.ci.setSpacing(4)
@@ -128,7 +132,7 @@ class WherePanel(QWidget):
         self.map_bar = colour_bar(self.grid_plot, [self.overlay_item, self.grid_item], SEQUENTIAL, "c_ij")
 
         self.votes_plot = image_plot(
-            self.view.ci, "votes of cell", "digit capsule j", "primary type", row=0, col=3
+            self.view.ci, "votes of cell", "digit capsule j", "primary type", row=0, col=2
         )
         self.votes_plot.setAspectLocked(False)
         self.votes_item = image_item(DIVERGING)
@@ -139,14 +143,12 @@ class WherePanel(QWidget):
         self.votes_bar = colour_bar(
             self.votes_plot, [self.votes_item], DIVERGING, VOTE_QUANTITIES["agreement"]
         )
-        self.view.ci.layout.setColumnStretchFactor(0, 5)
-        self.view.ci.layout.setColumnStretchFactor(1, 4)
-        self.view.ci.layout.setColumnStretchFactor(3, 3)
         self.view.scene().sigMouseClicked.connect(self._clicked)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(controls)
+        layout.addLayout(first)
+        layout.addLayout(second)
         layout.addWidget(self.view, 1)
         layout.addWidget(
             hint_label(
@@ -159,6 +161,16 @@ class WherePanel(QWidget):
         self.quantity_box.currentIndexChanged.connect(self._quantity_picked)
         self.types_box.currentIndexChanged.connect(self._types_picked)
         self.votes_box.currentIndexChanged.connect(self._votes_picked)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.follow_width()
+
+    def arrange(self, narrow: bool) -> None:
+        """Drawing and grid side by side; the votes beside them when wide, below them when narrow."""
+        votes = (self.votes_plot, 1, 0, 1, 2) if narrow else (self.votes_plot, 0, 2)
+        stretch = {"rows": {0: 3, 1: 2}, "cols": {0: 3, 1: 2}} if narrow else {"cols": {0: 5, 1: 4, 2: 3}}
+        place(self.view.ci, [(self.input_plot, 0, 0), (self.grid_plot, 0, 1), votes], stretch)
 
     # public API --------------------------------------------------------
     def set_analysis(self, analysis: WhereAnalysis | None, image: np.ndarray | None = None) -> None:
@@ -244,7 +256,7 @@ class WherePanel(QWidget):
         self.map_bar.setLevels((low, high))
         set_bar_label(self.map_bar, f"{QUANTITY_LABELS[self._quantity]}, {_type_text(self._types)}")
         what = "" if self._quantity == "activation" else f"capsule {self._digit} · iteration {t + 1}/{count}"
-        self.input_plot.setTitle(f"input · {what}" if what else "input · primary activations")
+        set_title(self.input_plot, f"input · {what}" if what else "input · primary activations")
         self._draw_cell_frames()
         self._draw_votes()
 
@@ -270,7 +282,7 @@ class WherePanel(QWidget):
             self.votes_bar.setColorMap(pg.colormap.get(SEQUENTIAL))
             self.votes_bar.setLevels((0.0, max(float(data.max()), 1e-6)))
         set_bar_label(self.votes_bar, VOTE_QUANTITIES[self._vote_quantity])
-        self.votes_plot.setTitle(f"votes of cell (row {cell.row}, col {cell.col})")
+        set_title(self.votes_plot, f"votes of cell (row {cell.row}, col {cell.col})")
 
     @property
     def shown_votes(self) -> np.ndarray | None:

@@ -5,23 +5,28 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from capsviz.analysis.why import WhyAnalysis
 from capsviz.app import theme
 from capsviz.app.insight.common import (
     ORIGINAL,
+    Responsive,
     add_legend,
     chart,
+    compact,
     digit_ticks,
     grouped_bars,
     headroom,
     hint_label,
+    place,
+    set_title,
 )
 from capsviz.app.insight.common import iteration_colour as colour_of
 
 
-class WhyPanel(QWidget):
+class WhyPanel(Responsive, QWidget):
     """Four charts: agreement histogram, mean agreement per digit, departure from uniform, routing off vs on.
 
     Signals
@@ -40,15 +45,15 @@ class WhyPanel(QWidget):
         )
         self._analysis: WhyAnalysis | None = None
         self._digit = 0
-        self.digit_box = QComboBox()
+        self.digit_box = compact(QComboBox(), 10)
         self.digit_box.addItems([f"capsule {j}" for j in range(10)])
         self.digit_box.setToolTip("Digit capsule whose agreement distribution is drawn.")
         self.summary = QLabel("")
+        self.summary.setWordWrap(True)
         controls = QHBoxLayout()
         controls.addWidget(QLabel("agreement of"))
         controls.addWidget(self.digit_box)
-        controls.addStretch(1)
-        controls.addWidget(self.summary)
+        controls.addWidget(self.summary, 1)
 
         self.view = pg.GraphicsLayoutWidget()
         layout = self.view.ci
@@ -111,6 +116,17 @@ class WhyPanel(QWidget):
             )
         )
         self.digit_box.currentIndexChanged.connect(self._digit_picked)
+        self.follow_width()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.follow_width()
+
+    def arrange(self, narrow: bool) -> None:
+        """Two by two when wide, one column when narrow."""
+        plots = (self.histogram_plot, self.mean_plot, self.departure_plot, self.lengths_plot)
+        cells = [(k, 0) for k in range(4)] if narrow else [(0, 0), (0, 1), (1, 0), (1, 1)]
+        place(self.view.ci, [(plot, row, col) for plot, (row, col) in zip(plots, cells, strict=True)])
 
     def set_analysis(self, analysis: WhyAnalysis | None) -> None:
         """Show the routing story of a new image."""
@@ -155,7 +171,7 @@ class WhyPanel(QWidget):
             )
             self.histogram_plot.addItem(curve)
             self.histogram_curves.append(curve)
-        self.histogram_plot.setTitle(f"agreement û·v of the 1152 primary capsules with capsule {self._digit}")
+        set_title(self.histogram_plot, f"agreement û·v of the 1152 capsules with capsule {self._digit}")
 
     def _draw_means(self) -> None:
         for bar in self.mean_bars:

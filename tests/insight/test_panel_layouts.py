@@ -1,0 +1,39 @@
+"""Panels put plots side by side when wide and stack them in a narrow side tab, without clipping."""
+
+from __future__ import annotations
+
+import pytest
+
+from capsviz.app.insight.counterfactual_panel import CounterfactualPanel
+from capsviz.app.insight.invariance_panel import InvariancePanel
+from capsviz.app.insight.what_panel import WhatPanel
+from capsviz.app.insight.where_panel import WherePanel
+from capsviz.app.insight.why_panel import WhyPanel
+
+
+def cell_of(layout, item) -> tuple[int, int]:
+    return layout.items[item][0]
+
+
+@pytest.mark.parametrize("width", [470, 980])
+def test_where_and_why_follow_the_width(shown, width):
+    where = shown(WherePanel(), (width, 700))
+    assert where.narrow == (width < 720)
+    assert cell_of(where.view.ci, where.votes_plot) == ((1, 0) if where.narrow else (0, 2))
+    assert where.view.ci.geometry().width() <= where.view.width() + 1, "nothing is cut off"
+    why = shown(WhyPanel(), (width, 700))
+    assert cell_of(why.view.ci, why.lengths_plot) == ((3, 0) if why.narrow else (1, 1))
+
+
+def test_narrow_panels_fit_a_side_tab(shown):
+    for panel in (InvariancePanel(), WhatPanel(), CounterfactualPanel()):
+        shown(panel, (470, 760))
+        assert panel.narrow and panel.width() <= 480
+    invariance = shown(InvariancePanel(), (470, 760))
+    assert invariance.view.ci.geometry().width() <= invariance.view.width() + 1
+    tiles = shown(CounterfactualPanel(), (470, 760))
+    rows = {tiles.strip.getItemPosition(tiles.strip.indexOf(tile))[0] for tile in tiles.tiles}
+    assert rows == {0, 1}
+    tiles.resize(1000, 600)
+    rows = {tiles.strip.getItemPosition(tiles.strip.indexOf(tile))[0] for tile in tiles.tiles}
+    assert rows == {0} and not tiles.narrow

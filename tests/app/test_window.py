@@ -7,7 +7,7 @@ import pytest
 import torch
 from app_helpers import WAIT_MS, draw_stroke
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -204,7 +204,7 @@ def test_paste_and_drop_images(window, qtbot, tmp_path, mnist_test, pretrained):
     Image.fromarray(images[SEVEN]).save(path)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    position = QPointF(200, 200)
+    position = QPoint(200, 200)
     buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     enter = QDragEnterEvent(position, Qt.DropAction.CopyAction, mime, buttons, keys)
     window.dragEnterEvent(enter)

@@ -168,8 +168,12 @@ def auto_labels(
 
 
 def load_or_compute_labels(model: CapsNet, survey: Survey, folder: Path | None = None) -> DimensionLabels:
-    """:func:`auto_labels`, cached per weights file and survey size."""
-    path = (folder or cache_dir()) / f"labels-{model_key(model)}-{len(survey)}.npz"
+    """:func:`auto_labels`, cached per weights file and image set.
+
+    The sweeps start from the first few right answers of each class, so a survey
+    that grew later (more digits of the same set) reuses the labels.
+    """
+    path = (folder or cache_dir()) / f"labels-{model_key(model)}-{survey.source}-{SAMPLES_PER_DIGIT}.npz"
     cached = load_arrays(path)
     if cached is not None and {"names", "correlation", "effect"} <= set(cached):
         return DimensionLabels.from_arrays(cached)

@@ -39,11 +39,14 @@ class Survey:
         ``[n, 10]`` capsule lengths.
     poses : np.ndarray
         ``[n, 10, 16]`` digit capsules v_j.
+    source : str
+        A short hash of the whole image set the digits come from (names caches).
     """
 
     labels: np.ndarray
     lengths: np.ndarray
     poses: np.ndarray
+    source: str = ""
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -70,7 +73,7 @@ class Survey:
 
     def head(self, n: int) -> Survey:
         """The survey of the first ``n`` digits."""
-        return Survey(self.labels[:n], self.lengths[:n], self.poses[:n])
+        return Survey(self.labels[:n], self.lengths[:n], self.poses[:n], self.source)
 
 
 @torch.no_grad()
@@ -151,4 +154,4 @@ def load_or_run_survey(
     elif progress is not None:
         progress(total, total)
     labels = np.asarray(labels, dtype=np.int64)
-    return Survey(labels[:total], lengths[:total], poses[:total])
+    return Survey(labels[:total], lengths[:total], poses[:total], array_key(images))

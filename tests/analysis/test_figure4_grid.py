@@ -119,3 +119,15 @@ def test_perturb_refuses_a_non_png_output(digit_png, tmp_path, capsys):
     args = _parse(["perturb", str(digit_png), "--out", str(tmp_path / "grid.jpg")])
     assert args.handler(args) == 1
     assert "PNG" in capsys.readouterr().err
+
+
+def test_capsviz_command_line_runs_perturb(digit_png, tmp_path, capsys):
+    from capsviz.cli import main
+
+    out = tmp_path / "from-cli.png"
+    assert main(["perturb", str(digit_png), "--out", str(out), "--digit", "3", "--device", "cpu"]) == 0
+    assert "capsule 3" in capsys.readouterr().out
+    with Image.open(out) as picture:
+        assert picture.format == "PNG"
+    assert main(["perturb", str(tmp_path / "nothing.png"), "--out", str(out)]) != 0
+    assert capsys.readouterr().err.count("\n") == 1

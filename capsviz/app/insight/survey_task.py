@@ -31,15 +31,21 @@ class SurveyResult:
     images: np.ndarray
 
 
+FIRST_STAGE = 1000  # results are shown after this many digits, then again when all are done
+
+
 class SurveyTask(QObject):
-    """Runs :func:`load_or_run_survey` and its derived analyses once, reporting progress.
+    """Runs :func:`load_or_run_survey` and its derived analyses, reporting progress.
+
+    A first result comes after :data:`FIRST_STAGE` digits, so the panels fill in
+    seconds; the full result follows (and both are cached for next time).
 
     Signals
     -------
     progress(int, int)
         Digits done and total.
     finished(object)
-        A :class:`SurveyResult`.
+        A :class:`SurveyResult`, once per stage.
     failed(str)
         A one-line reason.
     """
@@ -77,25 +83,29 @@ class SurveyTask(QObject):
             self._done.wait(wait_seconds)
 
     def run(self) -> None:
+        images, labels = self.test_set
+        total = len(images) if self.limit is None else min(int(self.limit), len(images))
+        stages = sorted({min(FIRST_STAGE, total), total})
+        names: DimensionLabels | None = None
         try:
-            images, labels = self.test_set
-            survey = load_or_run_survey(
-                self.model,
-                images,
-                labels,
-                self.limit,
-                folder=self.folder,
-                progress=self.progress.emit,
-                should_stop=self._stop.is_set,
-            )
-            names = load_or_compute_labels(self.model, survey, folder=self.folder)
-            result = SurveyResult(survey, dimension_stats(survey), names, gallery(survey), images)
+            for stage in stages:
+                survey = load_or_run_survey(
+                    self.model,
+                    images,
+                    labels,
+                    stage,
+                    folder=self.folder,
+                    progress=lambda done, _stage: self.progress.emit(done, total),
+                    should_stop=self._stop.is_set,
+                )
+                names = names or load_or_compute_labels(self.model, survey, folder=self.folder)
+                self.finished.emit(
+                    SurveyResult(survey, dimension_stats(survey), names, gallery(survey), images)
+                )
         except SurveyCancelled:
             return
         except Exception as exc:  # shown in the panels as one line
             self.failed.emit(f"could not survey the test set: {exc}")
-        else:
-            self.finished.emit(result)
         finally:
             self.running = False
             self._done.set()
@@ -154,7 +164,6 @@ class SurveyBinding(QObject):
     def _finished(self, result: SurveyResult) -> None:
         self.result = result
         insight = self.insight
-        self._progress(1, 1)
         insight.what.set_stats(result.stats)
         insight.what.set_labels(result.labels)
         insight.gallery.set_gallery(result.gallery, result.images)

@@ -1,0 +1,36 @@
+"""The insight panels inside the real main window follow the app and steer it."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QTabWidget
+
+from capsviz.analysis.inference import infer
+from capsviz.analysis.where import where_analysis
+
+
+def test_main_window_feeds_and_follows_the_panels(qtbot, pretrained, tmp_path, monkeypatch):
+    monkeypatch.setenv("CAPSVIZ_CACHE_DIR", str(tmp_path))
+    from capsviz.app import create_window
+
+    window = create_window(model=pretrained)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    tabs = window.findChild(QTabWidget, "insightTabs")
+    titles = [tabs.tabText(k).replace("&&", "&") for k in range(tabs.count())]
+    for title in ("Where", "Why", "What", "Counterfactuals", "Invariance", "Compare & keep", "Gallery"):
+        assert title in titles
+    insight = window.insight
+    window.controller.show_sample(0)
+    qtbot.waitUntil(lambda: window.state.outputs is not None, timeout=30_000)
+    tabs.setCurrentIndex(titles.index("Where"))
+    qtbot.waitUntil(lambda: insight.where.grid_item.image is not None, timeout=30_000)
+    expected = where_analysis(infer(pretrained, window.state.input_image)[0])
+    shown_iteration = insight.where.iteration_slider.value()
+    np.testing.assert_allclose(
+        insight.where.grid_item.image, expected.grid("coupling", shown_iteration, 7), atol=1e-6
+    )
+    insight.where.digit_box.setCurrentIndex(3)
+    qtbot.waitUntil(lambda: window.state.selected_capsule == 3, timeout=5_000)
+    window.close()

@@ -9,43 +9,13 @@ and works on machines without a display.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from capsviz import __version__
+from capsviz.commands import perturb, predict
 from capsviz.commands.common import CommandError, report_error
 from capsviz.model.device import DEVICE_CHOICES
-
-COMMANDS = ("predict", "perturb")
-
-
-def _unavailable(name: str) -> Callable[[argparse._SubParsersAction], None]:
-    """A stand-in for a command module missing from this installation."""
-
-    def register(subparsers: argparse._SubParsersAction) -> None:
-        parser = subparsers.add_parser(name, help="(not available in this installation)", add_help=False)
-        parser.add_argument("rest", nargs=argparse.REMAINDER)
-
-        def run(args: argparse.Namespace) -> int:
-            raise CommandError(f"the '{name}' command is not available in this installation of capsviz")
-
-        parser.set_defaults(handler=run)
-
-    return register
-
-
-def _registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
-    registrars = []
-    for name in COMMANDS:
-        module_name = f"capsviz.commands.{name}"
-        try:
-            registrars.append(importlib.import_module(module_name).register)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            registrars.append(_unavailable(name))
-    return registrars
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,8 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"capsviz {__version__}")
     subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
-    for register in _registrars():
-        register(subparsers)
+    for command in (predict, perturb):
+        command.register(subparsers)
     return parser
 
 

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import ctypes
-import sys
-
 import numpy as np
-import PySide6
 import pytest
 from PySide6.QtCore import QPointF, Qt
-
-# PySide6 6.12.0 on Python < 3.12 releases one reference to None on every call of a
-# C++ method that returns void (``QObject().setObjectName("x")`` is enough to see it),
-# and likewise to True/False, and the interpreter aborts ("deallocating None") once
-# such a count reaches zero. Plot-heavy widget tests make tens of thousands of these
-# calls, so the test session raises those counts once, for good (ob_refcnt is the
-# first field of every object). Python 3.12+ is immune: the singletons are immortal.
-if PySide6.__version__ == "6.12.0" and sys.version_info < (3, 12):
-    for singleton in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 30
 
 
 @pytest.fixture(scope="session")

@@ -241,6 +241,15 @@ class CapsNet(nn.Module):
             ``[B, 1, 28, 28]`` images in [0, 1].
         """
         batch = poses.shape[0]
+        if isinstance(digit, int):
+            # One slot for the whole batch (a slider move): the other 144 inputs are zero,
+            # so only that slot's 16 weight columns of the first layer matter.
+            if not 0 <= digit < N_DIGITS:
+                raise IndexError(f"digit {digit} is out of range 0..{N_DIGITS - 1}")
+            first = self.decoder[0]
+            columns = first.weight[:, digit * DIGIT_DIM : (digit + 1) * DIGIT_DIM]
+            hidden = torch.nn.functional.linear(poses, columns, first.bias)
+            return self.decoder[1:](hidden).view(batch, 1, IMAGE_SIZE, IMAGE_SIZE)
         digits = torch.as_tensor(digit, device=poses.device).long().expand(batch)
         masked = poses.new_zeros(batch, N_DIGITS, DIGIT_DIM)
         masked[torch.arange(batch, device=poses.device), digits] = poses

@@ -30,9 +30,10 @@ def test_history_strip_restores_on_click(shown, qtbot):
         click_item(qtbot, panel.strip, 1)
     assert blocker.args[0] is history[1]
     panel.compare_with(history[1])
-    kept, current = panel.bars
-    np.testing.assert_allclose(kept.opts["height"], history[1].lengths)
-    np.testing.assert_allclose(current.opts["height"], np.eye(10)[5])
+    np.testing.assert_allclose(panel.bars.heights(0), history[1].lengths)
+    np.testing.assert_allclose(panel.bars.heights(1), np.eye(10)[5])
+    panel.compare_with(None)
+    assert panel.bars.heights(0) is None
     with qtbot.waitSignal(panel.keepRequested):
         panel.keep_button.click()
 

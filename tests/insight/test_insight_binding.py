@@ -42,7 +42,7 @@ def test_update_feeds_every_panel(insight, pretrained, digit_image, routed_digit
     np.testing.assert_allclose(insight.where.grid_item.image, expected.grid("coupling", 1, 7), atol=1e-6)
     assert insight.where.iteration_slider.value() == 1
     why = why_analysis(trace)
-    np.testing.assert_allclose(insight.why.length_bars[1].opts["height"], why.lengths_with_routing, atol=1e-6)
+    np.testing.assert_allclose(insight.why.length_bars.heights(1), why.lengths_with_routing, atol=1e-6)
     grid = figure4(pretrained, output.poses[0, 7].numpy(), 7)
     np.testing.assert_allclose(insight.what.figure4.mosaic, grid.mosaic(), atol=1e-5)
     assert insight.counterfactual.tiles[7].verdict.text().startswith("→")

@@ -37,9 +37,9 @@ def test_report_and_sweep_are_drawn(shown, pretrained, digit_image):
     panel.set_sweep(sweep)
     np.testing.assert_array_equal(panel.moved_item.image, report.moved)
     np.testing.assert_array_equal(panel.original_item.image, digit_image)
-    _original, moved = panel.length_bars
-    np.testing.assert_allclose(moved.opts["height"], report.lengths)
-    np.testing.assert_allclose(panel.pose_bars[1].opts["height"], report.poses[report.original_prediction])
+    np.testing.assert_allclose(panel.length_bars.heights(1), report.lengths)
+    np.testing.assert_allclose(panel.length_bars.heights(0), report.original_lengths)
+    np.testing.assert_allclose(panel.pose_bars.heights(1), report.poses[report.original_prediction])
     np.testing.assert_allclose(panel.sweep_curves[7].getData()[1], sweep.lengths[:, 7])
     assert panel.sweep_marker.value() == pytest.approx(20)
     assert ("kept" if report.identity_kept else "lost") in panel.verdict.text()

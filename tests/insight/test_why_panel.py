@@ -19,11 +19,10 @@ def test_charts_show_the_analysis(shown, routed_digit):
     np.testing.assert_allclose(x, analysis.edges)
     np.testing.assert_allclose(widget.kl_curve.getData()[1], analysis.kl_from_uniform)
     np.testing.assert_allclose(widget.abs_curve.getData()[1], analysis.mean_abs_departure)
-    off, on = widget.length_bars
-    np.testing.assert_allclose(off.opts["height"], analysis.lengths_without_routing)
-    np.testing.assert_allclose(on.opts["height"], analysis.lengths_with_routing)
-    for t, bars in enumerate(widget.mean_bars):
-        np.testing.assert_allclose(bars.opts["height"], analysis.mean_agreement[t])
+    np.testing.assert_allclose(widget.length_bars.heights(0), analysis.lengths_without_routing)
+    np.testing.assert_allclose(widget.length_bars.heights(1), analysis.lengths_with_routing)
+    for t in range(analysis.iterations):
+        np.testing.assert_allclose(widget.mean_bars.heights(t), analysis.mean_agreement[t])
     assert widget.summary.text().startswith("winner 7:")
 
 
@@ -36,4 +35,4 @@ def test_picking_a_digit_redraws_and_emits(qtbot, shown, routed_digit):
     assert blocker.args == [2]
     np.testing.assert_allclose(widget.histogram_curves[0].getData()[1], analysis.histograms[0, 2])
     widget.set_analysis(None)
-    assert widget.histogram_curves == [] and widget.length_bars == []
+    assert widget.histogram_curves == [] and widget.length_bars.heights(1) is None

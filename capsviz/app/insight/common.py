@@ -177,22 +177,68 @@ def headroom(plot: pg.PlotItem, low: float, high: float, room: float = 0.3) -> N
     plot.setYRange(low, high + room * span, padding=0.02)
 
 
-def grouped_bars(x: np.ndarray, heights: list[np.ndarray], colours: list[str], width: float = 0.8) -> list:
-    """Side-by-side bars for several series over the same x positions."""
-    count = len(heights)
-    step = width / count
-    bars = []
-    for k, (values, colour) in enumerate(zip(heights, colours, strict=True)):
-        bars.append(
+class BarSeries:
+    """Side-by-side bar series over the same x positions, created once and updated in place.
+
+    Updating heights is far cheaper than rebuilding items, which keeps charts
+    that follow a slider smooth. A series given ``None`` is hidden (and leaves
+    the legend).
+    """
+
+    def __init__(
+        self,
+        plot: pg.PlotItem,
+        legend: pg.LegendItem,
+        x: np.ndarray,
+        colours: list[str],
+        names: list[str],
+        width: float = 0.8,
+    ) -> None:
+        self.plot, self.legend, self.names = plot, legend, list(names)
+        self.x = np.asarray(x, np.float64)
+        step = width / len(colours)
+        self.items = [
             pg.BarGraphItem(
-                x=x - width / 2 + step * (k + 0.5),
-                height=values,
+                x=self.x - width / 2 + step * (k + 0.5),
+                height=np.zeros(len(self.x)),
                 width=step * 0.92,
                 brush=pg.mkBrush(colour),
                 pen=pg.mkPen(None),
             )
-        )
-    return bars
+            for k, colour in enumerate(colours)
+        ]
+        for item in self.items:
+            plot.addItem(item)
+        self.set([None] * len(self.items))
+
+    def set(
+        self,
+        heights: list[np.ndarray | None],
+        names: list[str] | None = None,
+        colours: list[str] | None = None,
+    ) -> None:
+        """New heights per series (None hides one) and, optionally, new legend names and colours."""
+        if names is not None:
+            self.names = list(names)
+        self.legend.clear()
+        for k, (item, values, name) in enumerate(zip(self.items, heights, self.names, strict=True)):
+            item.setVisible(values is not None)
+            if colours is not None:
+                item.setOpts(brush=pg.mkBrush(colours[k]))
+            if values is not None:
+                item.setOpts(height=np.asarray(values, np.float64))
+                self.legend.addItem(item, name)
+
+    def heights(self, series: int) -> np.ndarray | None:
+        """The drawn heights of one series, or None when it is hidden."""
+        item = self.items[series]
+        return np.asarray(item.opts["height"]) if item.isVisible() else None
+
+    def remove(self) -> None:
+        """Take the bars off the plot (before building another set)."""
+        self.legend.clear()
+        for item in self.items:
+            self.plot.removeItem(item)
 
 
 def thumbnail(image: np.ndarray, size: int = 56, frame: str | None = None) -> QPixmap:

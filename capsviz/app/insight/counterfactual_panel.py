@@ -12,11 +12,11 @@ from capsviz.analysis.counterfactual import Counterfactuals
 from capsviz.app import theme
 from capsviz.app.insight.common import (
     ORIGINAL,
+    BarSeries,
     Responsive,
     add_legend,
     chart,
     digit_ticks,
-    grouped_bars,
     hint_label,
     set_title,
     thumbnail,
@@ -108,7 +108,9 @@ class CounterfactualPanel(Responsive, QWidget):
         digit_ticks(self.plot.getAxis("bottom"))
         self.plot.setYRange(0, 1.25, padding=0)
         self.legend = add_legend(self.plot, offset=(8, 4), columns=2)
-        self.bars: list[pg.BarGraphItem] = []
+        self.bars = BarSeries(
+            self.plot, self.legend, np.arange(10), [ORIGINAL, KEPT], ["your input", "picture"]
+        )
         for value, colour in ((0.9, theme.POSITIVE), (0.1, theme.NEGATIVE)):
             self.plot.addItem(
                 pg.InfiniteLine(pos=value, angle=0, pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine))
@@ -178,27 +180,16 @@ class CounterfactualPanel(Responsive, QWidget):
         return None if self._result is None else self._result.lengths[self._selected]
 
     def _draw_chart(self) -> None:
-        for bar in self.bars:
-            self.plot.removeItem(bar)
-        self.bars.clear()
-        self.legend.clear()
         if self._result is None:
+            self.bars.set([None, None])
             return
         j = self._selected
-        lengths = self._result.lengths[j]
-        series, colours, names = (
-            [lengths],
-            [KEPT if self._result.kept[j] else LOST],
-            [f"picture drawn as {j}"],
+        picked = KEPT if self._result.kept[j] else LOST
+        self.bars.set(
+            [self._original, self._result.lengths[j]],
+            ["your input", f"picture drawn as {j}"],
+            [ORIGINAL, picked],
         )
-        if self._original is not None:
-            series.insert(0, self._original)
-            colours.insert(0, ORIGINAL)
-            names.insert(0, "your input")
-        self.bars = grouped_bars(np.arange(10), series, colours)
-        for bar, name in zip(self.bars, names, strict=True):
-            self.plot.addItem(bar)
-            self.legend.addItem(bar, name)
         prediction = int(self._result.predictions[j])
         verdict = "identity kept" if self._result.kept[j] else f"the network sees a {prediction}"
         set_title(self.plot, f"capsule {self._result.source} drawn as {j}, fed back: {verdict}")

@@ -21,10 +21,10 @@ from capsviz.analysis.history import HistoryEntry
 from capsviz.app import theme
 from capsviz.app.insight.common import (
     ORIGINAL,
+    BarSeries,
     add_legend,
     chart,
     digit_ticks,
-    grouped_bars,
     hint_label,
     thumbnail_icon,
 )
@@ -90,7 +90,9 @@ class HistoryPanel(QWidget):
         digit_ticks(self.plot.getAxis("bottom"))
         self.plot.setYRange(0, 1.25, padding=0)
         self.legend = add_legend(self.plot, offset=(8, 4), columns=2)
-        self.bars: list[pg.BarGraphItem] = []
+        self.bars = BarSeries(
+            self.plot, self.legend, np.arange(10), [ORIGINAL, theme.ACCENT], ["kept", "current"]
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(buttons)
@@ -156,22 +158,9 @@ class HistoryPanel(QWidget):
             (self.exportPngRequested if kind == "png" else self.exportJsonRequested).emit(path)
 
     def _draw(self) -> None:
-        for bar in self.bars:
-            self.plot.removeItem(bar)
-        self.bars.clear()
-        self.legend.clear()
-        series, colours, names = [], [], []
-        if self._compared is not None:
-            series.append(self._compared.lengths)
-            colours.append(ORIGINAL)
-            names.append(f"kept: {self._compared.caption()}")
-        if self._current is not None:
-            series.append(self._current)
-            colours.append(theme.ACCENT)
-            names.append(f"current: {int(np.argmax(self._current))}")
-        if not series:
-            return
-        self.bars = grouped_bars(np.arange(10), series, colours)
-        for bar, name in zip(self.bars, names, strict=True):
-            self.plot.addItem(bar)
-            self.legend.addItem(bar, name)
+        kept = None if self._compared is None else self._compared.lengths
+        names = [
+            "" if self._compared is None else f"kept: {self._compared.caption()}",
+            "" if self._current is None else f"current: {int(np.argmax(self._current))}",
+        ]
+        self.bars.set([kept, self._current], names)

@@ -15,11 +15,11 @@ from capsviz.app import theme
 from capsviz.app.insight.common import (
     DIGIT_COLOURS,
     ORIGINAL,
+    BarSeries,
     Responsive,
     add_legend,
     chart,
     digit_ticks,
-    grouped_bars,
     headroom,
     image_item,
     image_plot,
@@ -125,13 +125,21 @@ class InvariancePanel(Responsive, QWidget):
         digit_ticks(self.lengths_plot.getAxis("bottom"))
         self.lengths_plot.setYRange(0, 1.25, padding=0)
         self.lengths_legend = add_legend(self.lengths_plot, offset=(8, 4), columns=2)
-        self.length_bars: list[pg.BarGraphItem] = []
+        self.length_bars = BarSeries(
+            self.lengths_plot,
+            self.lengths_legend,
+            np.arange(10),
+            [ORIGINAL, theme.ACCENT],
+            ["original", "moved"],
+        )
         self.pose_plot = chart(
             layout, "pose of the winning capsule", "pose dimension d", "v_j[d]", row=1, col=0, colspan=2
         )
         self.pose_plot.getAxis("bottom").setTicks([[(d, str(d)) for d in range(16)]])
         self.pose_legend = add_legend(self.pose_plot, offset=(8, 4), columns=2)
-        self.pose_bars: list[pg.BarGraphItem] = []
+        self.pose_bars = BarSeries(
+            self.pose_plot, self.pose_legend, np.arange(16), [ORIGINAL, theme.ACCENT], ["original", "moved"]
+        )
         self.sweep_plot = chart(
             layout, "lengths over a control's range", "rotation (°)", "length ‖v_j‖", row=1, col=2
         )
@@ -194,13 +202,9 @@ class InvariancePanel(Responsive, QWidget):
 
     def set_report(self, report: InvarianceReport | None) -> None:
         """Show the original and moved input and what the network says about each."""
-        for bars, plot in ((self.length_bars, self.lengths_plot), (self.pose_bars, self.pose_plot)):
-            for bar in bars:
-                plot.removeItem(bar)
-            bars.clear()
-        self.lengths_legend.clear()
-        self.pose_legend.clear()
         if report is None:
+            self.length_bars.set([None, None])
+            self.pose_bars.set([None, None])
             self.original_item.clear()
             self.moved_item.clear()
             self.verdict.setText("")
@@ -209,19 +213,9 @@ class InvariancePanel(Responsive, QWidget):
         self.moved_item.setImage(report.moved, levels=(0.0, 1.0))
         set_title(self.original_plot, f"original · {report.original_prediction}")
         set_title(self.moved_plot, f"moved · {report.prediction}")
-        self.length_bars[:] = grouped_bars(
-            np.arange(10), [report.original_lengths, report.lengths], [ORIGINAL, theme.ACCENT]
-        )
-        for bar, name in zip(self.length_bars, ("original", "moved"), strict=True):
-            self.lengths_plot.addItem(bar)
-            self.lengths_legend.addItem(bar, name)
+        self.length_bars.set([report.original_lengths, report.lengths])
         j = report.original_prediction
-        self.pose_bars[:] = grouped_bars(
-            np.arange(16), [report.original_poses[j], report.poses[j]], [ORIGINAL, theme.ACCENT]
-        )
-        for bar, name in zip(self.pose_bars, ("original", "moved"), strict=True):
-            self.pose_plot.addItem(bar)
-            self.pose_legend.addItem(bar, name)
+        self.pose_bars.set([report.original_poses[j], report.poses[j]])
         set_title(self.pose_plot, f"pose of capsule {j}: moved by {np.linalg.norm(report.pose_change):.3f}")
         both = np.concatenate([report.original_poses[j], report.poses[j]])
         headroom(self.pose_plot, min(0.0, float(both.min())), max(0.0, float(both.max())), room=0.35)

@@ -12,12 +12,12 @@ from capsviz.analysis.why import WhyAnalysis
 from capsviz.app import theme
 from capsviz.app.insight.common import (
     ORIGINAL,
+    BarSeries,
     Responsive,
     add_legend,
     chart,
     compact,
     digit_ticks,
-    grouped_bars,
     headroom,
     hint_label,
     place,
@@ -68,7 +68,7 @@ class WhyPanel(Responsive, QWidget):
         )
         digit_ticks(self.mean_plot.getAxis("bottom"))
         self.mean_legend = add_legend(self.mean_plot, offset=(8, 4), columns=3)
-        self.mean_bars: list[pg.BarGraphItem] = []
+        self.mean_bars: BarSeries | None = None
         self.departure_plot = chart(
             layout,
             "how far c_ij moves from uniform (1/10)",
@@ -98,7 +98,9 @@ class WhyPanel(Responsive, QWidget):
         digit_ticks(self.lengths_plot.getAxis("bottom"))
         self.lengths_plot.setYRange(0, 1.25, padding=0)
         self.lengths_legend = add_legend(self.lengths_plot, offset=(8, 4), columns=2)
-        self.length_bars: list[pg.BarGraphItem] = []
+        self.length_bars = BarSeries(
+            self.lengths_plot, self.lengths_legend, np.arange(10), [ORIGINAL, theme.ACCENT], ["off", "on"]
+        )
         for value, colour in ((0.9, theme.POSITIVE), (0.1, theme.NEGATIVE)):
             line = pg.InfiniteLine(
                 pos=value, angle=0, pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine)
@@ -174,20 +176,19 @@ class WhyPanel(Responsive, QWidget):
         set_title(self.histogram_plot, f"agreement û·v of the 1152 capsules with capsule {self._digit}")
 
     def _draw_means(self) -> None:
-        for bar in self.mean_bars:
-            self.mean_plot.removeItem(bar)
-        self.mean_bars.clear()
-        self.mean_legend.clear()
         if self._analysis is None:
+            if self.mean_bars is not None:
+                self.mean_bars.set([None] * len(self.mean_bars.items))
             return
         count = self._analysis.iterations
-        colours = [colour_of(t + 1) for t in range(count)]
-        bars = grouped_bars(np.arange(10), list(self._analysis.mean_agreement), colours)
-        for t, bar in enumerate(bars):
-            self.mean_plot.addItem(bar)
-            self.mean_legend.addItem(bar, f"after {t + 1}")
-        self.mean_bars = bars
+        if self.mean_bars is None or len(self.mean_bars.items) != count:
+            if self.mean_bars is not None:
+                self.mean_bars.remove()
+            colours = [colour_of(t + 1) for t in range(count)]
+            names = [f"after {t + 1}" for t in range(count)]
+            self.mean_bars = BarSeries(self.mean_plot, self.mean_legend, np.arange(10), colours, names)
         means = self._analysis.mean_agreement
+        self.mean_bars.set(list(means))
         headroom(self.mean_plot, min(0.0, float(means.min())), max(0.0, float(means.max())), room=0.35)
 
     def _draw_departure(self) -> None:
@@ -204,21 +205,13 @@ class WhyPanel(Responsive, QWidget):
         self.departure_plot.setXRange(0.7, float(steps[-1]) + 0.3, padding=0)
 
     def _draw_lengths(self) -> None:
-        for bar in self.length_bars:
-            self.lengths_plot.removeItem(bar)
-        self.length_bars.clear()
-        self.lengths_legend.clear()
         if self._analysis is None:
+            self.length_bars.set([None, None])
             self.summary.setText("")
             return
         off, on = self._analysis.lengths_without_routing, self._analysis.lengths_with_routing
         count = self._analysis.iterations
-        self.length_bars = grouped_bars(np.arange(10), [off, on], [ORIGINAL, theme.ACCENT])
-        for bar, name in zip(
-            self.length_bars, ("1 iteration (routing off)", f"{count} iterations"), strict=True
-        ):
-            self.lengths_plot.addItem(bar)
-            self.lengths_legend.addItem(bar, name)
+        self.length_bars.set([off, on], ["1 iteration (routing off)", f"{count} iterations"])
         winner = int(np.argmax(on))
         runner = int(np.argsort(on)[-2])
         self.summary.setText(

@@ -48,10 +48,11 @@ def test_clicking_a_grid_cell_shows_its_votes(panel, qtbot, click_plot):
         click_plot(widget.view, widget.grid_plot, 4.5, 1.5)  # column 4, row 1
     assert blocker.args == [1, 4]
     assert widget.selected_cell == (1, 4)
-    np.testing.assert_allclose(widget.shown_votes, analysis.cell(1, 4).agreement)
+    np.testing.assert_allclose(widget.shown_votes, analysis.cell(1, 4).lengths)
     assert widget.cell_rect.rect().x() == 4 and widget.cell_rect.rect().y() == 1
     widget.votes_box.setCurrentIndex(1)
-    np.testing.assert_allclose(widget.shown_votes, analysis.cell(1, 4).lengths)
+    np.testing.assert_allclose(widget.shown_votes, analysis.cell(1, 4).agreement)
+    assert widget.votes_bar.levels() == pytest.approx((-1.0, 1.0))
 
 
 def test_clicking_the_drawing_picks_the_nearest_window(panel, qtbot, click_plot):

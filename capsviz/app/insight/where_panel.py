@@ -30,8 +30,8 @@ from capsviz.app.insight.common import (
 )
 
 VOTE_QUANTITIES = {
-    "agreement": "agreement cos(û, v)",
     "lengths": "vote length ‖û‖",
+    "agreement": "agreement cos(û, v)",
     "coupling": "coupling c_ij (last iteration)",
 }
 TYPE_CHOICES = ["mean", "sum", *range(32)]
@@ -76,7 +76,7 @@ class WherePanel(Responsive, QWidget):
         self._image: np.ndarray | None = None
         self._digit, self._iteration, self._quantity, self._types = 0, 0, "coupling", "mean"
         self._cell = (2, 2)
-        self._vote_quantity = "agreement"
+        self._vote_quantity = "lengths"
         self._build()
         self.follow_width()
 
@@ -103,9 +103,13 @@ class WherePanel(Responsive, QWidget):
         for widget in (self.digit_box, self.iteration_slider, self.iteration_label):
             first.addWidget(widget)
         first.addStretch(1)
-        for widget in (self.quantity_box, self.types_box, QLabel("votes:"), self.votes_box):
-            second.addWidget(widget)
-        second.addStretch(1)
+        for widget, stretch in (
+            (self.quantity_box, 2),
+            (self.types_box, 2),
+            (QLabel("votes:"), 0),
+            (self.votes_box, 2),
+        ):
+            second.addWidget(widget, stretch)
 
         self.view = pg.GraphicsLayoutWidget()
         self.view.ci.setSpacing(4)
@@ -135,13 +139,13 @@ class WherePanel(Responsive, QWidget):
             self.view.ci, "votes of cell", "digit capsule j", "primary type", row=0, col=2
         )
         self.votes_plot.setAspectLocked(False)
-        self.votes_item = image_item(DIVERGING)
+        self.votes_item = image_item(SEQUENTIAL)
         self.votes_plot.addItem(self.votes_item)
         self.votes_plot.setRange(QRectF(0, 0, 10, 32), padding=0.02)
         self.votes_plot.getAxis("bottom").setTicks([[(j + 0.5, str(j)) for j in range(10)]])
         self.votes_plot.getAxis("left").setTicks([[(t + 0.5, str(t)) for t in range(0, 32, 4)]])
         self.votes_bar = colour_bar(
-            self.votes_plot, [self.votes_item], DIVERGING, VOTE_QUANTITIES["agreement"]
+            self.votes_plot, [self.votes_item], SEQUENTIAL, VOTE_QUANTITIES["lengths"]
         )
         self.view.scene().sigMouseClicked.connect(self._clicked)
 

@@ -165,3 +165,17 @@ def test_build_insight_panels_returns_titled_widgets(qtbot, pretrained):
     titles = [title for title, _ in panels]
     assert titles == ["Where", "Why", "What", "Counterfactuals", "Invariance", "Compare & keep", "Gallery"]
     assert all(widget.toolTip() for _, widget in panels)
+
+
+def test_without_a_model_the_panels_stay_empty_until_one_is_set(qtbot, pretrained, digit_image, tmp_path):
+    insight = InsightPanels(
+        None, cache_folder=tmp_path, synchronous=True, test_set=(np.zeros((0, 28, 28)), np.zeros(0))
+    )
+    for _, widget in insight.panels:
+        qtbot.addWidget(widget)
+    insight.update(image=digit_image)
+    assert insight.trace is None and insight.where.grid_item.image is None
+    insight.start_survey()
+    assert insight.survey is None
+    insight.set_model(pretrained)
+    assert insight.digit == 7 and insight.where.grid_item.image is not None

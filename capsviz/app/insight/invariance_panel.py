@@ -243,8 +243,8 @@ class InvariancePanel(Responsive, QWidget):
             self.sweep_labels[j].setPos(float(sweep.values[-1]), float(sweep.lengths[-1, j]))
             self.sweep_labels[j].setVisible(bool(sweep.lengths[:, j].max() > 0.15))
         self.sweep_plot.setLabel("bottom", SWEEP_AXIS[sweep.parameter])
-        title = next(c.title for c in CONTROLS if c.name == sweep.parameter)
-        set_title(self.sweep_plot, f"lengths over the whole {title} range")
+        noun = SWEEP_AXIS[sweep.parameter].split(" (")[0]
+        set_title(self.sweep_plot, f"lengths over the whole {noun} range")
         span = float(sweep.values[-1] - sweep.values[0])
         self.sweep_plot.setXRange(float(sweep.values[0]), float(sweep.values[-1]) + 0.08 * span, padding=0)
         self._draw_marker()

@@ -31,6 +31,7 @@ from capsviz.app.menus import build_menus
 from capsviz.app.protocols import Views
 from capsviz.app.state import AppState
 from capsviz.app.views.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
+from capsviz.app.views.insight_overlays import InsightOverlays
 from capsviz.app.views.lengths import LengthPlot
 from capsviz.app.views.network_input import NetworkInputView
 from capsviz.app.views.panel import Panel
@@ -72,6 +73,10 @@ class MainWindow(QMainWindow):
         self.controller = Controller(
             self.state, self.views, model, device=device, weights=weights, parent=self
         )
+        self.insight_overlays = InsightOverlays(
+            self.state, self.pose_sliders, self.network_input, self.controller.playback, self
+        )
+        self.controller.modelReplaced.connect(lambda _model: self.insight_overlays.forget_survey())
         self.actions_by_name = build_menus(self)
         self.setCentralWidget(self._build_layout(problem))
         self.setStatusBar(self.status)
@@ -167,7 +172,11 @@ class MainWindow(QMainWindow):
         panel.add(self.canvas)
         row = QHBoxLayout()
         row.setSpacing(12)
-        row.addWidget(self.network_input, 1)
+        seen = QVBoxLayout()
+        seen.setSpacing(2)
+        seen.addWidget(self.network_input, 1)
+        seen.addWidget(self.network_input.where_toggle)
+        row.addLayout(seen, 1)
         row.addWidget(self.prediction, 1)
         holder = QWidget()
         holder.setLayout(row)
@@ -325,6 +334,8 @@ def install_insight_panels(window: MainWindow) -> bool:
     insight.digitRequested.connect(window.controller.select_capsule)
     insight.iterationRequested.connect(window.controller.seek_routing)
     window.controller.modelReplaced.connect(insight.set_model)
+    insight.statsReady.connect(window.insight_overlays.set_stats)
+    insight.labelsReady.connect(window.insight_overlays.set_labels)
     window.closing.connect(insight.shutdown)
     window.insight = insight
     return True

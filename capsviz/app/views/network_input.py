@@ -1,23 +1,81 @@
-""" "What the network sees": the preprocessed 28×28 input, enlarged pixel by pixel."""
+""" "What the network sees": the preprocessed 28×28 input, enlarged pixel by pixel.
+
+On request it is tinted with where one digit capsule looks: how strongly the
+primary capsules over each pixel route to it, at the routing iteration on show.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import QCheckBox, QWidget
 
+from capsviz.app import theme
 from capsviz.app.views.pixels import PixelImage
+
+CAPTION = "28 × 28 network input"
+TINT = QColor(theme.STEER)
+MAX_ALPHA = 0.8
+
+
+def tint_qimage(strength: np.ndarray) -> QImage:
+    """``[H, W]`` strengths in [0, 1] (NaN: none) as a premultiplied orange tint."""
+    alpha = np.nan_to_num(np.clip(strength, 0.0, 1.0), nan=0.0) * MAX_ALPHA
+    height, width = alpha.shape
+    rgba = np.empty((height, width, 4), np.uint8)
+    for channel, level in enumerate((TINT.red(), TINT.green(), TINT.blue(), 255)):
+        rgba[..., channel] = np.round(alpha * level).astype(np.uint8)
+    data = np.ascontiguousarray(rgba)
+    return QImage(data.data, width, height, width * 4, QImage.Format.Format_RGBA8888_Premultiplied).copy()
 
 
 class NetworkInputView(PixelImage):
-    """The exact 28×28 image the network classifies, after centring and scaling like MNIST."""
+    """The exact 28×28 image the network classifies, after centring and scaling like MNIST.
+
+    ``where_toggle`` (placed by the owner) asks for the Where tint; the view
+    reports it and draws whatever :meth:`show_overlay` hands it.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(caption="28 × 28 network input", grid=True, empty_text="nothing yet", parent=parent)
+        super().__init__(caption=CAPTION, grid=True, empty_text="nothing yet", parent=parent)
         self.setObjectName("networkInputView")
         self.setToolTip(
             "What the network sees: your drawing cropped, scaled to 20 px and centred "
             "by mass in 28×28 pixels, like MNIST."
         )
+        self._overlay: np.ndarray | None = None
+        self._tint: QImage | None = None
+        self.where_toggle = QCheckBox("Show where the capsule looks")
+        self.where_toggle.setObjectName("whereOverlayToggle")
+        self.where_toggle.setToolTip(
+            "Tint the input by how strongly the primary capsules over each pixel route to the "
+            "steered digit capsule (coupling c_ij, mean over the 32 types), at the routing "
+            "iteration on show; it follows the routing controls."
+        )
 
     def show_input(self, image: np.ndarray | None) -> None:
         self.set_array(image)
+
+    def show_overlay(self, strength: np.ndarray | None, digit: int | None = None, note: str = "") -> None:
+        """Tint by ``strength`` ([28, 28] in [0, 1], NaN where no capsule looks); None removes it."""
+        self._overlay = None if strength is None else np.asarray(strength, np.float32).copy()
+        self._tint = None if strength is None else tint_qimage(self._overlay)
+        self.set_caption(CAPTION if strength is None else f"c_ij → capsule {digit}{note}")
+        self.update()
+
+    def overlay(self) -> np.ndarray | None:
+        """The tint on display (a copy), or None."""
+        return None if self._overlay is None else self._overlay.copy()
+
+    def show_target(self, digit: int | None) -> None:
+        """Name the capsule the toggle is about."""
+        who = "the capsule" if digit is None else f"capsule {digit}"
+        self.where_toggle.setText(f"Show where {who} looks")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._tint is None or self._pixels is None:
+            return
+        painter = QPainter(self)
+        painter.drawImage(self._square(), self._tint)
+        painter.end()

@@ -11,15 +11,20 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
+    QStackedLayout,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from capsviz.app import theme
 from capsviz.app.state import N_POSE, POSE_RANGE
+from capsviz.app.views.distribution import DimensionStrip
 
 STEPS_PER_UNIT = 100  # slider resolution 0.01; arrow keys move 0.05, the paper's step
 ROWS_PER_COLUMN = 8
+COLUMNS_PER_BLOCK = 5  # name (or auto-label), slider, value, reset, gap
+LABEL_WIDTH = 64
 
 
 def _format(value: float) -> str:
@@ -28,6 +33,10 @@ def _format(value: float) -> str:
 
 class PoseSliders(QWidget):
     """Capsule picker plus sixteen ±0.25 sliders, each with its value and a reset button.
+
+    Once the test set has been surveyed, each slider also shows what the dimension
+    does ("≈ slant") and, behind it, how real digits of the steered class spread
+    along it, with a marker at the current value (the capsule's pose + the offset).
 
     ``reset_all_button`` is left for the owner to place (e.g. in a panel header).
 
@@ -57,6 +66,10 @@ class PoseSliders(QWidget):
         )
         self.sliders: list[QSlider] = []
         self.values: list[QLabel] = []
+        self.strips: list[DimensionStrip] = []
+        self.labels: list[QLabel] = []
+        self.names: list[QLabel] = []
+        self._pose: np.ndarray | None = None
         self.capsule_buttons: list[QToolButton] = []
         self.reset_all_button = QPushButton("Reset all")
         self.reset_all_button.setObjectName("resetAllButton")
@@ -101,21 +114,28 @@ class PoseSliders(QWidget):
         limit = round(POSE_RANGE * STEPS_PER_UNIT)
         for dim in range(N_POSE):
             column, row = divmod(dim, ROWS_PER_COLUMN)
-            base = column * 5
+            base = column * COLUMNS_PER_BLOCK
             name = QLabel(f"d{dim}")
             name.setObjectName("caption")
+            label = QLabel()
+            label.setObjectName(f"poseLabel{dim}")
+            label.setStyleSheet(f"color: {theme.MUTED}; font-size: 8pt;")
+            label.setFixedWidth(LABEL_WIDTH)
+            label.setVisible(False)
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setObjectName(f"poseSlider{dim}")
-            slider.setMinimumWidth(50)
+            slider.setMinimumWidth(40)
             slider.setRange(-limit, limit)
             slider.setSingleStep(5)
             slider.setPageStep(5)
             slider.setTickInterval(5)
             slider.setToolTip(f"Offset added to pose dimension {dim} (−0.25 … +0.25)")
             slider.valueChanged.connect(lambda steps, d=dim: self._moved(d, steps))
+            strip = DimensionStrip()
+            strip.setObjectName(f"poseDistribution{dim}")
             value = QLabel(_format(0.0))
             value.setObjectName(f"poseValue{dim}")
-            value.setMinimumWidth(40)
+            value.setMinimumWidth(36)
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             reset = QToolButton()
             reset.setObjectName("resetButton")
@@ -123,19 +143,24 @@ class PoseSliders(QWidget):
             reset.setToolTip(f"Reset dimension {dim} to 0")
             reset.clicked.connect(lambda _=False, d=dim: self.offsetReset.emit(d))
             grid.addWidget(name, row, base)
-            grid.addWidget(slider, row, base + 1)
+            grid.addWidget(label, row, base)
+            grid.addWidget(_stacked(strip, slider), row, base + 1)
             grid.addWidget(value, row, base + 2)
             grid.addWidget(reset, row, base + 3)
             self.sliders.append(slider)
+            self.strips.append(strip)
+            self.labels.append(label)
+            self.names.append(name)
             self.values.append(value)
-        grid.setColumnMinimumWidth(4, 14)
+        grid.setColumnMinimumWidth(COLUMNS_PER_BLOCK - 1, 14)
         grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(6, 1)
+        grid.setColumnStretch(COLUMNS_PER_BLOCK + 1, 1)
         return grid
 
     def _moved(self, dimension: int, steps: int) -> None:
         value = steps / STEPS_PER_UNIT
         self.values[dimension].setText(_format(value))
+        self._show_marker(dimension)
         self.offsetChanged.emit(dimension, value)
 
     def offsets(self) -> np.ndarray:
@@ -148,6 +173,8 @@ class PoseSliders(QWidget):
             slider.setValue(round(float(value) * STEPS_PER_UNIT))
             slider.blockSignals(False)
             label.setText(_format(float(value)))
+        for dim in range(N_POSE):
+            self._show_marker(dim)
 
     def show_capsule(self, steered: int | None, winner: int | None, follows_winner: bool) -> None:
         for digit, button in enumerate(self.capsule_buttons):
@@ -166,3 +193,46 @@ class PoseSliders(QWidget):
         self.follow_button.setChecked(follows_winner)
         for slider in self.sliders:
             slider.setEnabled(steered is not None)
+
+    # test-set distributions and auto-labels ----------------------------
+    def show_distributions(
+        self, densities: list[tuple[np.ndarray, np.ndarray, tuple[float, float]]] | None
+    ) -> None:
+        """Per dimension ``(bin centres, density, (mean − 2σ, mean + 2σ))``; None hides."""
+        for dim, strip in enumerate(self.strips):
+            strip.show_distribution(*(densities[dim] if densities is not None else (None,)))
+
+    def show_pose(self, pose: np.ndarray | None) -> None:
+        """The steered capsule's ``[16]`` pose: each strip spans pose ± the slider's reach."""
+        self._pose = None if pose is None else np.asarray(pose, np.float64).copy()
+        for dim in range(N_POSE):
+            self._show_marker(dim)
+
+    def show_labels(self, labels: list[tuple[str, str]] | None) -> None:
+        """Per dimension ``(short label, one-sentence tooltip)``; None hides them."""
+        for dim, label in enumerate(self.labels):
+            text, tip = labels[dim] if labels is not None else ("", "")
+            full = f"d{dim} {text}" if text else f"d{dim}"
+            label.setText(label.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, LABEL_WIDTH))
+            label.setToolTip(f"{full}: {tip}" if tip else "")
+            label.setVisible(labels is not None)
+            self.names[dim].setVisible(labels is None)
+
+    def _show_marker(self, dimension: int) -> None:
+        if self._pose is None:
+            return
+        base = float(self._pose[dimension])
+        offset = self.sliders[dimension].value() / STEPS_PER_UNIT
+        self.strips[dimension].show_span(base - POSE_RANGE, base + POSE_RANGE, base + offset)
+
+
+def _stacked(strip: DimensionStrip, slider: QSlider) -> QWidget:
+    """``slider`` drawn on top of ``strip``, both filling the same cell."""
+    holder = QWidget()
+    stack = QStackedLayout(holder)
+    stack.setStackingMode(QStackedLayout.StackingMode.StackAll)
+    stack.setContentsMargins(0, 0, 0, 0)
+    stack.addWidget(strip)
+    stack.addWidget(slider)
+    stack.setCurrentWidget(slider)
+    return holder

@@ -1,0 +1,111 @@
+"""Feeds the main window's sliders and network input with what the analysis core knows.
+
+The test-set survey (dimension statistics and auto-labels) arrives late and
+once; the Where tint changes with the input, the steered capsule and every
+routing frame. This object listens to both and hands the views plain arrays,
+so the views stay drawing-only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject
+
+from capsviz.analysis.autolabel import DimensionLabels
+from capsviz.analysis.dimensions import DimensionStats
+from capsviz.analysis.where import fold, reduce_types, to_input
+from capsviz.app.inference import Outputs
+from capsviz.app.playback import RoutingPlayback
+from capsviz.app.state import N_POSE, AppState
+from capsviz.app.views.network_input import NetworkInputView
+from capsviz.app.views.poses import PoseSliders
+
+
+def where_grids(outputs: Outputs, digit: int) -> np.ndarray:
+    """``[T, 6, 6]`` coupling to ``digit`` per iteration, mean over the 32 capsule types."""
+    return reduce_types(fold(outputs.coupling[:, :, digit]), "mean")
+
+
+class InsightOverlays(QObject):
+    """Distributions and labels behind the pose sliders; the Where tint on the network input."""
+
+    def __init__(
+        self,
+        state: AppState,
+        poses: PoseSliders,
+        network_input: NetworkInputView,
+        playback: RoutingPlayback | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.state, self.poses, self.network_input, self.playback = state, poses, network_input, playback
+        self.stats: DimensionStats | None = None
+        self.labels: DimensionLabels | None = None
+        self._grids: tuple[Outputs, int, np.ndarray] | None = None  # cache for the outputs and digit shown
+        for signal in (state.outputsChanged, state.selectedCapsuleChanged):
+            signal.connect(self.refresh)
+        state.routingIterationChanged.connect(self.draw_where)
+        if playback is not None:
+            playback.frame.connect(self.draw_where)
+        network_input.where_toggle.toggled.connect(self.draw_where)
+        self.refresh()
+
+    def set_stats(self, stats: DimensionStats | None) -> None:
+        self.stats = stats
+        self.draw_sliders()
+
+    def set_labels(self, labels: DimensionLabels | None) -> None:
+        self.labels = labels
+        self.draw_sliders()
+
+    def forget_survey(self) -> None:
+        """Drop statistics and labels of a model that was replaced."""
+        self.stats = self.labels = None
+        self.draw_sliders()
+
+    def refresh(self) -> None:
+        self.draw_sliders()
+        self.draw_where()
+
+    def draw_sliders(self) -> None:
+        """Distribution and label of each dimension for the steered capsule (nothing before the survey)."""
+        digit, outputs = self.state.steered_capsule, self.state.outputs
+        ready = digit is not None and outputs is not None
+        stats, labels = self.stats, self.labels
+        if ready and stats is not None:
+            densities = [
+                (*stats.density(digit, d), (float(stats.low[digit, d]), float(stats.high[digit, d])))
+                for d in range(N_POSE)
+            ]
+            self.poses.show_distributions(densities)
+            self.poses.show_pose(outputs.poses[digit])
+        else:
+            self.poses.show_distributions(None)
+        if ready and labels is not None:
+            self.poses.show_labels(
+                [(labels.label(digit, d), labels.describe(digit, d)) for d in range(N_POSE)]
+            )
+        else:
+            self.poses.show_labels(None)
+
+    def draw_where(self) -> None:
+        """Tint the network input by the coupling to the steered capsule at the frame on show."""
+        digit, outputs = self.state.steered_capsule, self.state.outputs
+        self.network_input.show_target(digit)
+        if not self.network_input.where_toggle.isChecked() or digit is None or outputs is None:
+            self.network_input.show_overlay(None)
+            return
+        grids = self._where_grids(outputs, digit)
+        last = len(grids) - 1
+        iteration = min(self.state.routing_iteration, last)
+        blend = self.playback.blend if self.playback is not None and iteration < last else 0.0
+        grid = (1.0 - blend) * grids[iteration] + blend * grids[min(iteration + 1, last)]
+        low, high = float(grids.min()), float(grids.max())
+        strength = to_input((grid - low) / max(high - low, 1e-6))
+        note = f" · it. {iteration + 1}/{last + 1}"
+        self.network_input.show_overlay(strength, digit, note)
+
+    def _where_grids(self, outputs: Outputs, digit: int) -> np.ndarray:
+        if self._grids is None or self._grids[0] is not outputs or self._grids[1] != digit:
+            self._grids = (outputs, digit, where_grids(outputs, digit))
+        return self._grids[2]

@@ -286,7 +286,8 @@ class Controller(QObject):
         self.worker.set_model(model)
         self.state.set_model(model_info(model, source))
         self.modelReplaced.emit(model)
-        self.rerun()
+        if self.rerun() is None:  # nothing to re-run: the prediction view still says "no model loaded"
+            self._render_outputs()
 
     def _model_loaded(self, model: CapsNet, path: str) -> None:
         self.views.status.show_busy(None)
@@ -295,7 +296,8 @@ class Controller(QObject):
 
     def _model_load_failed(self, message: str) -> None:
         self.views.status.show_busy(None)
-        self.views.status.show_error(f"{message} (keeping the current model)", dialog=True)
+        kept = "keeping the current model" if self.model is not None else "still no model loaded"
+        self.views.status.show_error(f"{message} ({kept})", dialog=True)
 
     # state → views -----------------------------------------------------
     def _render_all(self) -> None:

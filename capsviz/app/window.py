@@ -6,8 +6,11 @@ scripted demos and ``--screenshot`` use exactly the window people see.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import (
     QApplication,
@@ -41,12 +44,15 @@ from capsviz.app.views.prediction import PredictionLabel
 from capsviz.app.views.reconstruction import ReconstructionView
 from capsviz.app.views.routing import RoutingView
 from capsviz.app.views.status import StatusPanel
+from capsviz.data.images import ImageError
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import DeviceError
 from capsviz.model.pretrained import TRAIN_HINT, load_pretrained
 from capsviz.model.weights import WeightsError
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm);;All files (*)"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
+IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_SUFFIXES)});;All files (*)"
+MAX_PATH_CHARS = 4096
 WINDOW_SIZE = (1400, 900)
 
 
@@ -79,6 +85,7 @@ class MainWindow(QMainWindow):
         self.controller.modelReplaced.connect(lambda _model: self.insight_overlays.forget_survey())
         self.actions_by_name = build_menus(self)
         self.setCentralWidget(self._build_layout(problem))
+        self.controller.modelReplaced.connect(lambda _model: self.banner.hide())
         self.setStatusBar(self.status)
         self.resize(*WINDOW_SIZE)
 
@@ -268,16 +275,26 @@ class MainWindow(QMainWindow):
         show_about(self)
 
     def _accept_mime(self, mime: QMimeData | None, origin: str) -> bool:
+        """Classify the image or image file in ``mime``; False if it holds neither.
+
+        A picture that is refused (too large) is reported here and the drawing stays.
+        """
         if mime is None:
             return False
         if mime.hasImage():
             image = mime.imageData()
             if isinstance(image, QImage) and not image.isNull():
-                self.controller.show_array(qimage_to_array(image), origin)
+                name = "dropped image" if origin == "drop" else "pasted image"
+                try:
+                    array = qimage_to_array(image, name)
+                except ImageError as exc:
+                    self.status.show_error(str(exc))
+                else:
+                    self.controller.show_array(array, origin)
                 return True
         files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
-        if not files and mime.hasText() and mime.text().strip():
-            files = [mime.text().strip().splitlines()[0]]
+        if not files and mime.hasText():
+            files = [path] if (path := path_in_text(mime.text())) else []
         if files:
             self.controller.open_image(files[0], origin)
             return True
@@ -297,6 +314,23 @@ class MainWindow(QMainWindow):
         self.closing.emit()
         self.controller.shutdown()
         super().closeEvent(event)
+
+
+def path_in_text(text: str) -> str | None:
+    """The image file a copied text names (a path or a ``file:`` URL on its first line), else None.
+
+    Text that is no file and has no image suffix (a sentence, a long paragraph)
+    is not taken for a path, so pasting it says the clipboard holds no image.
+    """
+    lines = text.strip().splitlines()
+    first = lines[0].strip() if lines else ""
+    if first.startswith("file:"):
+        first = QUrl(first).toLocalFile()
+    if not first or len(first) > MAX_PATH_CHARS or "\0" in first:
+        return None
+    if os.path.isfile(first) or Path(first).suffix.lower() in IMAGE_SUFFIXES:
+        return first
+    return None
 
 
 def _load_model(device: str, weights: str | None) -> tuple[CapsNet | None, str, str]:

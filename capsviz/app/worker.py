@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal, SignalInstance
 
 from capsviz.app.inference import InferenceRequest, infer
+from capsviz.data.images import ImageError
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import DeviceError
 from capsviz.model.pretrained import load_pretrained
@@ -126,6 +127,9 @@ class InferenceWorker(QObject):
             model = self._model
         try:
             result = infer(model, request, generation)
+        except ImageError as exc:  # a refused picture: its own one-line message
+            self._emit(self.failed, str(exc))
+            return
         except Exception as exc:
             self._emit(self.failed, f"inference failed: {exc}".splitlines()[0])
             return

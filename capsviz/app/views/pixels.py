@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from capsviz.app import theme
+from capsviz.data.images import MAX_PIXELS, WORK_SIDE, ImageError
 
 CAPTION_HEIGHT = 20
 
@@ -100,8 +103,24 @@ class PixelImage(QWidget):
         painter.end()
 
 
-def qimage_to_array(image: QImage) -> np.ndarray:
-    """A QImage (pasted or dropped) as an ``H×W×4`` uint8 RGBA array for preprocessing."""
+def qimage_to_array(image: QImage, name: str = "image") -> np.ndarray:
+    """A QImage (pasted or dropped) as an ``H×W×4`` uint8 RGBA array for preprocessing.
+
+    Treated like an image file: refused above ``MAX_PIXELS`` (an :class:`ImageError`
+    that starts with ``name``) and reduced to at most ``WORK_SIDE`` pixels a side
+    before it is converted, so a screen-sized paste never costs hundreds of megabytes.
+    """
+    width, height = image.width(), image.height()
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"{name}: {width}×{height} pixels is too large (limit {MAX_PIXELS:,} pixels)")
+    factor = math.ceil(max(width, height) / WORK_SIDE)
+    if factor > 1:  # the same integer reduction load_image applies (area-averaging)
+        image = image.scaled(
+            math.ceil(width / factor),
+            math.ceil(height / factor),
+            Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
     rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)
     height, width, row = rgba.height(), rgba.width(), rgba.bytesPerLine()
     data = np.frombuffer(rgba.constBits(), np.uint8, count=row * height).reshape(height, row)

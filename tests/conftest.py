@@ -32,7 +32,7 @@ def pretrained():
 @pytest.fixture(scope="session")
 def tiny_mnist_dir(tmp_path_factory, mnist_test) -> str:
     """A torchvision-layout MNIST folder built from 512 shipped test digits (train) and 128 (test)."""
-    from capsviz.data.mnist import RAW_FILES, write_idx, raw_dir
+    from capsviz.data.mnist import RAW_FILES, raw_dir, write_idx
 
     root = tmp_path_factory.mktemp("mnist")
     folder = raw_dir(root)

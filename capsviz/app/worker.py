@@ -9,6 +9,7 @@ thread, so the GUI stays live while a large file is read and validated.
 
 from __future__ import annotations
 
+import atexit
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +22,16 @@ from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import DeviceError
 from capsviz.model.pretrained import load_pretrained
 from capsviz.model.weights import WeightsError
+
+SHUTDOWN_WAIT_S = 10.0  # how long closing the window waits for a job in flight
+_FINISHING: set[QThread] = set()  # threads still busy after shutdown timed out: kept, waited for at exit
+
+
+@atexit.register
+def _wait_for_finishing_threads() -> None:
+    """Let a job that outlived its window end: Qt aborts if a running QThread is destroyed."""
+    while _FINISHING:
+        _FINISHING.pop().wait()
 
 
 class _Loop(QThread):
@@ -93,14 +104,20 @@ class InferenceWorker(QObject):
             self._pending_load = (str(path), device)
             self._wake.notify()
 
-    def shutdown(self, timeout_s: float = 10.0) -> None:
-        """Stop the thread, letting a request in flight finish; no signal is emitted afterwards."""
+    def shutdown(self, timeout_s: float | None = None) -> None:
+        """Stop the thread, letting a request in flight finish; no signal is emitted afterwards.
+
+        Waits at most ``timeout_s`` (default ``SHUTDOWN_WAIT_S``); a job still running
+        then (a slow disk, a GPU starting up) finishes on its own before Python exits.
+        """
+        timeout_s = SHUTDOWN_WAIT_S if timeout_s is None else timeout_s
         with self._wake:
             self._stopping = True
             self._pending = None
             self._pending_load = None
             self._wake.notify()
-        self._thread.wait(int(timeout_s * 1000))
+        if not self._thread.wait(int(timeout_s * 1000)):
+            _FINISHING.add(self._thread)
 
     def _next_job(self) -> tuple[str, object] | None:
         with self._wake:

@@ -3,6 +3,9 @@ weights while the network is busy, and a network that fails in the worker."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -295,3 +298,44 @@ def test_a_network_error_in_the_worker_is_shown_and_the_next_request_works(
     window.controller.show_sample(SEVEN + 1)
     qtbot.waitUntil(lambda: window.state.sample.index == SEVEN + 1, timeout=WAIT_MS)
     assert prediction(window).startswith("2") and len(calls) == 2
+
+
+CLOSE_DURING_A_LONG_JOB = """
+import sys, threading, time
+import capsviz.app.worker as worker_module
+from capsviz.app import create_window
+from capsviz.app.inference import infer
+
+started = threading.Event()
+
+def slow(model, request, generation=0):
+    started.set()
+    time.sleep(2.0)
+    return infer(model, request, generation)
+
+worker_module.infer = slow
+worker_module.SHUTDOWN_WAIT_S = 0.2
+window = create_window(weights=sys.argv[1], device="cpu", insight=False)
+window.show()
+window.controller.show_sample(0)
+assert started.wait(30)
+window.close()
+print("closed; job still running:", window.controller.worker._thread.isRunning(), flush=True)
+del window
+"""
+
+
+def test_closing_during_a_job_longer_than_the_wait_exits_cleanly(tmp_path):
+    """A job that outlasts the close (a GPU starting up, a slow disk) must not abort Python at exit:
+    Qt kills the process if a running QThread is destroyed."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", CLOSE_DURING_A_LONG_JOB, str(tmp_path / "none.safetensors")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert "closed; job still running: True" in done.stdout, done.stderr
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Destroyed while thread" not in done.stderr

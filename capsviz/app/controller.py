@@ -247,11 +247,16 @@ class Controller(QObject):
             return
         pose, offsets = outputs.poses[digit], self.state.pose_offsets
         # The worker already decoded the winner; the GUI thread decodes only what the sliders changed.
-        if digit == outputs.prediction:
-            original = outputs.reconstruction
-        else:
-            original = decode_pose(self.model, pose, digit)
-        perturbed = decode_pose(self.model, pose + offsets, digit) if offsets.any() else original
+        try:
+            if digit == outputs.prediction:
+                original = outputs.reconstruction
+            else:
+                original = decode_pose(self.model, pose, digit)
+            perturbed = decode_pose(self.model, pose + offsets, digit) if offsets.any() else original
+        except RuntimeError as exc:  # e.g. out of GPU memory: say so, keep the window
+            self.views.status.show_error(f"decoder failed: {exc}".splitlines()[0])
+            self.state.set_reconstructions(None)
+            return
         self.state.set_reconstructions((original, perturbed))
 
     # routing playback --------------------------------------------------

@@ -339,3 +339,28 @@ def test_closing_during_a_job_longer_than_the_wait_exits_cleanly(tmp_path):
     assert "closed; job still running: True" in done.stdout, done.stderr
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Destroyed while thread" not in done.stderr
+
+
+def test_a_decoder_error_on_a_slider_move_is_shown_and_the_next_move_works(window, qtbot, monkeypatch):
+    show_seven(qtbot, window)
+    decode = CapsNet.decode
+    calls = []
+
+    def failing_once(model, poses, digit):
+        calls.append(digit)
+        if len(calls) == 1:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 MiB\nSee documentation")
+        return decode(model, poses, digit)
+
+    monkeypatch.setattr(CapsNet, "decode", failing_once)
+    slider = window.pose_sliders.sliders[4]
+    QTest.keyClick(slider, Qt.Key.Key_Right)
+    assert window.status.currentMessage() == "decoder failed: CUDA out of memory. Tried to allocate 2.00 MiB"
+    assert window.reconstruction_view.perturbed.array() is None and window.isVisible()
+    QTest.keyClick(slider, Qt.Key.Key_Right)
+    original, perturbed = (
+        window.reconstruction_view.original.array(),
+        window.reconstruction_view.perturbed.array(),
+    )
+    assert slider.value() == 10 and len(calls) == 2
+    assert np.abs(perturbed - original).max() > 0.01, "the next move decodes again"

@@ -112,3 +112,19 @@ def test_gradients_and_autocast_take_the_ordinary_modules(pretrained, digits) ->
         out = model(digits[:2])
     assert out.lengths.dtype == torch.float32
     assert torch.allclose(out.lengths, pretrained(digits[:2]).lengths, atol=2e-2)
+
+
+def test_without_prepacked_weights_the_plain_matrix_product_gives_the_same(
+    pretrained, digits, monkeypatch
+) -> None:
+    import capsviz.model.capsnet as capsnet
+
+    model = CapsNet(pretrained.iterations)
+    model.load_state_dict(pretrained.state_dict())
+    with torch.inference_mode():
+        packed = model(digits[:2]).lengths
+        monkeypatch.setattr(capsnet, "_prepack", lambda weight, bias: None)
+        model.load_state_dict(pretrained.state_dict())  # new parameter versions: weights are re-laid out
+        plain = model(digits[:2]).lengths
+    assert not model._inference_weights.packed
+    assert torch.allclose(packed, plain, atol=1e-6)

@@ -135,7 +135,7 @@ def test_thousands_of_strokes_do_not_grow_memory(window, qtbot):
     catching a leak of 4 KB per request.
     """
     scribbler = Scribbler(window)
-    scribbler.strokes(qtbot, HISTORY_LIMIT + 50)
+    scribbler.strokes(qtbot, HISTORY_LIMIT + 20)
     assert window.canvas.can_undo() and len(window.canvas._undo) == HISTORY_LIMIT
     before, start = rss_mib(), time.perf_counter()
     generation = window.controller.worker.generation

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from capsviz.data.images import ImageError, load_image
+from capsviz.data.images import load_image
 from capsviz.data.preprocess import Preprocessed, preprocess_stages
 from capsviz.model.capsnet import CapsNet
 
@@ -144,22 +144,13 @@ def infer(model: CapsNet | None, request: InferenceRequest, generation: int = 0)
     Raises :class:`capsviz.data.images.ImageError` for an unreadable file.
     """
     start = time.perf_counter()
-    array = read_image(request.source) if isinstance(request.source, str) else np.asarray(request.source)
+    array = load_image(request.source) if isinstance(request.source, str) else np.asarray(request.source)
     stages = preprocess_stages(array)
     outputs = None
     if model is not None and not stages.empty:
         outputs = run_network(model, stages.image, request.iterations)
     preview = fit_to_square(stages.ink, CANVAS_PIXELS) if request.preview else None
     return InferenceResult(generation, request, array, stages, outputs, preview, time.perf_counter() - start)
-
-
-def read_image(path: str) -> np.ndarray:
-    """:func:`load_image`, with operating-system refusals (a name too long, a folder that cannot be
-    searched) turned into the same one-line :class:`ImageError`."""
-    try:
-        return load_image(path)
-    except OSError as exc:
-        raise ImageError(f"{path}: {exc.strerror or exc}".splitlines()[0]) from None
 
 
 def bin_canvas(pixels: np.ndarray, factor: int = CANVAS_BINNING) -> np.ndarray:

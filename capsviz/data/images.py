@@ -66,11 +66,15 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     whose message names the file and the reason in one line.
     """
     path = Path(path)
-    if not path.exists():
-        raise ImageError(f"{path}: no such file")
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ImageError(f"{path}: no such file") from None
+    except OSError as exc:  # a name too long, a folder that cannot be searched, ...
+        raise ImageError(f"{path}: {exc.strerror or _first_line(exc)}") from None
     if path.is_dir():
         raise ImageError(f"{path}: is a folder, not an image")
-    if path.stat().st_size == 0:
+    if size == 0:
         raise ImageError(f"{path}: file is empty")
     try:
         with warnings.catch_warnings():

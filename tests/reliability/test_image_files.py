@@ -403,3 +403,9 @@ def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
     path.chmod(0)
     with pytest.raises(ImageError, match="permission denied"):
         load_image(path)
+
+
+def test_a_name_the_system_refuses_is_one_line(tmp_path) -> None:
+    with pytest.raises(ImageError, match="too long") as info:
+        load_image(tmp_path / ("x" * 300 + ".png"))
+    assert "\n" not in str(info.value)

@@ -10,6 +10,7 @@ GPUs use the ordinary convolutions. All paths compute the same function.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import torch
@@ -278,7 +279,9 @@ class CapsNet(nn.Module):
             first = self.decoder[0]
             columns = first.weight[:, digit * DIGIT_DIM : (digit + 1) * DIGIT_DIM]
             hidden = torch.nn.functional.linear(poses, columns, first.bias)
-            return self.decoder[1:](hidden).view(batch, 1, IMAGE_SIZE, IMAGE_SIZE)
+            for layer in itertools.islice(self.decoder, 1, None):
+                hidden = layer(hidden)
+            return hidden.view(batch, 1, IMAGE_SIZE, IMAGE_SIZE)
         digits = torch.as_tensor(digit, device=poses.device).long().expand(batch)
         masked = poses.new_zeros(batch, N_DIGITS, DIGIT_DIM)
         masked[torch.arange(batch, device=poses.device), digits] = poses

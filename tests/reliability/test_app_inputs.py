@@ -4,13 +4,12 @@ status bar or a dialog; the drawing and the network on screen are never lost."""
 
 from __future__ import annotations
 
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from bad_files import empty, folder, missing, png_header_only, random_bytes, text_renamed
 from PIL import Image
 from PySide6.QtCore import QEvent, QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
@@ -130,34 +129,6 @@ def assert_refused(window, qtbot, before, expected: str) -> str:
 # --- picture files that are refused -----------------------------------------------------------
 
 
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def _missing(tmp: Path) -> Path:
-    return tmp / "missing.png"
-
-
-def _empty(tmp: Path) -> Path:
-    (tmp / "empty.png").write_bytes(b"")
-    return tmp / "empty.png"
-
-
-def _folder(tmp: Path) -> Path:
-    (tmp / "folder.png").mkdir()
-    return tmp / "folder.png"
-
-
-def _random_bytes(tmp: Path) -> Path:
-    (tmp / "noise.png").write_bytes(np.random.default_rng(1).bytes(4096))
-    return tmp / "noise.png"
-
-
-def _text_renamed(tmp: Path) -> Path:
-    (tmp / "notes.png").write_text("this is a shopping list, not a picture\n")
-    return tmp / "notes.png"
-
-
 def _truncated_png(tmp: Path) -> Path:
     Image.fromarray(np.random.default_rng(2).integers(0, 256, (120, 120, 3), np.uint8)).save(tmp / "cut.png")
     data = (tmp / "cut.png").read_bytes()
@@ -165,23 +136,17 @@ def _truncated_png(tmp: Path) -> Path:
     return tmp / "cut.png"
 
 
-def _huge(tmp: Path) -> Path:
-    """A PNG header declaring 100000×100000 pixels (a decompression bomb)."""
-    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0)
-    (tmp / "bomb.png").write_bytes(
-        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IEND", b"")
-    )
-    return tmp / "bomb.png"
-
-
 REFUSED = {
-    "missing": (_missing, "missing.png: no such file"),
-    "empty": (_empty, "empty.png: file is empty"),
-    "folder": (_folder, "folder.png: is a folder, not an image"),
-    "random bytes": (_random_bytes, "noise.png: not an image capsviz can read (use PNG, JPEG"),
-    "text renamed .png": (_text_renamed, "notes.png: not an image capsviz can read"),
+    "missing": (missing, "missing.png: no such file"),
+    "empty": (empty, "empty.png: file is empty"),
+    "folder": (folder, "folder.png: is a folder, not an image"),
+    "random bytes": (random_bytes, "noise.png: not an image capsviz can read (use PNG, JPEG"),
+    "text renamed .png": (text_renamed, "notes.png: not an image capsviz can read"),
     "truncated PNG": (_truncated_png, "cut.png: damaged or unreadable image (image file is truncated"),
-    "huge (100000×100000 header)": (_huge, "bomb.png: image is too large (limit 40,000,000 pixels)"),
+    "huge (100000×100000 header)": (
+        lambda tmp: png_header_only(tmp / "bomb.png", 100_000, 100_000),
+        "bomb.png: image is too large (limit 40,000,000 pixels)",
+    ),
 }
 
 

@@ -4,32 +4,20 @@ from __future__ import annotations
 
 import io
 import os
-import struct
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from bad_files import empty, folder, missing, png_header_only, random_bytes, text_renamed
 from PIL import Image
 
 from capsviz.data.images import MAX_PIXELS, WORK_SIDE, ImageError, load_image
 from capsviz.data.preprocess import preprocess, preprocess_stages
 
 DIGITS = (0, 1, 2, 3, 4)  # shipped test images: a 7, a 2, a 1, a 0 and a 4
-
-
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png_header_only(path: Path, width: int, height: int) -> Path:
-    """A PNG that declares ``width``×``height`` pixels but holds no pixel data."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IEND", b""))
-    return path
 
 
 def ink_of(digit: np.ndarray, size: int = 224) -> np.ndarray:
@@ -67,30 +55,6 @@ def assert_mnist_like(out: np.ndarray) -> None:
 # --- files that are refused ---------------------------------------------------------------
 
 
-def _missing(tmp: Path) -> Path:
-    return tmp / "missing.png"
-
-
-def _empty(tmp: Path) -> Path:
-    (tmp / "empty.png").write_bytes(b"")
-    return tmp / "empty.png"
-
-
-def _folder(tmp: Path) -> Path:
-    (tmp / "folder.png").mkdir()
-    return tmp / "folder.png"
-
-
-def _random_bytes(tmp: Path) -> Path:
-    (tmp / "noise.png").write_bytes(np.random.default_rng(1).bytes(4096))
-    return tmp / "noise.png"
-
-
-def _text_renamed(tmp: Path) -> Path:
-    (tmp / "notes.png").write_text("this is a shopping list, not a picture\n")
-    return tmp / "notes.png"
-
-
 def _truncated(fmt: str, suffix: str):
     def make(tmp: Path) -> Path:
         buffer = io.BytesIO()
@@ -118,11 +82,11 @@ def _postscript(tmp: Path) -> Path:
 
 
 REFUSED = {
-    "missing": (_missing, "no such file"),
-    "empty": (_empty, "file is empty"),
-    "folder": (_folder, "is a folder, not an image"),
-    "random bytes": (_random_bytes, "not an image capsviz can read"),
-    "text renamed .png": (_text_renamed, "not an image capsviz can read"),
+    "missing": (missing, "no such file"),
+    "empty": (empty, "file is empty"),
+    "folder": (folder, "is a folder, not an image"),
+    "random bytes": (random_bytes, "not an image capsviz can read"),
+    "text renamed .png": (text_renamed, "not an image capsviz can read"),
     "truncated PNG": (_truncated("PNG", "png"), "damaged or unreadable image (image file is truncated"),
     "truncated JPEG": (_truncated("JPEG", "jpg"), "damaged or unreadable image (image file is truncated"),
     "truncated GIF": (_truncated("GIF", "gif"), "damaged or unreadable image"),

@@ -164,6 +164,25 @@ def bin_canvas(pixels: np.ndarray, factor: int = CANVAS_BINNING) -> np.ndarray:
     return blocks.sum(axis=(1, 3), dtype=np.uint32).astype(np.float32) / np.float32(255 * factor * factor)
 
 
+def field_on_canvas(
+    stages: Preprocessed, size: int = CANVAS_PIXELS
+) -> tuple[float, float, float, float] | None:
+    """Where the network's 28×28 input lies on the canvas: ``(top, left, height, width)`` in canvas pixels.
+
+    The canvas shows its input fitted to a ``size`` square, centred (a drawing
+    at 4× its binned size, a loaded image as :func:`fit_to_square` placed it).
+    """
+    field = stages.field_in_input()
+    if field is None:
+        return None
+    height, width = stages.gray.shape
+    factor = size / max(height, width)
+    top = (size - max(1, round(height * factor))) // 2
+    left = (size - max(1, round(width * factor))) // 2
+    field_top, field_left, field_height, field_width = field
+    return top + field_top * factor, left + field_left * factor, field_height * factor, field_width * factor
+
+
 def fit_to_square(ink: np.ndarray, size: int) -> np.ndarray:
     """Scale ``ink`` (values in [0, 1]) to fit a ``size``×``size`` uint8 square, centred, aspect kept."""
     out = np.zeros((size, size), np.uint8)

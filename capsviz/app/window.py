@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
             self.state, self.views, model, device=device, weights=weights, parent=self
         )
         self.insight_overlays = InsightOverlays(
-            self.state, self.pose_sliders, self.network_input, self.controller.playback, self
+            self.state, self.pose_sliders, self.network_input, self.controller.playback, self.canvas, self
         )
         self.controller.modelReplaced.connect(lambda _model: self.insight_overlays.forget_survey())
         self.actions_by_name = build_menus(self)

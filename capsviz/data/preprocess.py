@@ -40,6 +40,8 @@ class Preprocessed:
         The cropped ink scaled so its longest side is 20 px.
     inverted : bool
         Whether the input was dark ink on a light background.
+    offset : tuple of int or None
+        ``(top, left)`` where ``scaled`` was pasted into the 28×28 image.
     """
 
     image: np.ndarray
@@ -48,11 +50,26 @@ class Preprocessed:
     box: tuple[int, int, int, int] | None
     scaled: np.ndarray
     inverted: bool
+    offset: tuple[int, int] | None = None
 
     @property
     def empty(self) -> bool:
         """True when no ink was found (the image is all zeros)."""
         return self.box is None
+
+    def field_in_input(self) -> tuple[float, float, float, float] | None:
+        """Where the 28×28 image lies in the input: ``(top, left, height, width)`` in input pixels.
+
+        The inverse of crop, scale and paste, so anything drawn on the 28×28 grid
+        (where a capsule looks, say) can be laid over the person's own drawing.
+        None when the input held no ink.
+        """
+        if self.box is None or self.offset is None:
+            return None
+        top, left, bottom, right = self.box
+        step_y = (bottom - top) / self.scaled.shape[0]
+        step_x = (right - left) / self.scaled.shape[1]
+        return top - self.offset[0] * step_y, left - self.offset[1] * step_x, SIZE * step_y, SIZE * step_x
 
 
 def preprocess(array: np.ndarray) -> np.ndarray:
@@ -70,7 +87,10 @@ def preprocess_stages(array: np.ndarray) -> Preprocessed:
         return Preprocessed(empty, gray, ink, None, np.zeros((0, 0), np.float32), inverted)
     top, left, bottom, right = box
     scaled = _scale_longest_side(ink[top:bottom, left:right], BOX)
-    return Preprocessed(_centre_by_mass(scaled), gray, ink, box, scaled, inverted)
+    offset = _mass_centred_offset(scaled)
+    image = np.zeros((SIZE, SIZE), np.float32)
+    image[offset[0] : offset[0] + scaled.shape[0], offset[1] : offset[1] + scaled.shape[1]] = scaled
+    return Preprocessed(image, gray, ink, box, scaled, inverted, offset)
 
 
 def _normalise(channel: np.ndarray) -> np.ndarray:
@@ -192,8 +212,8 @@ def _scale_longest_side(crop: np.ndarray, target: int) -> np.ndarray:
     return (scaled / peak).astype(np.float32) if peak > 0 else scaled
 
 
-def _centre_by_mass(scaled: np.ndarray) -> np.ndarray:
-    """Paste into 28×28 so the centre of mass lands on the centre, as MNIST was made."""
+def _mass_centred_offset(scaled: np.ndarray) -> tuple[int, int]:
+    """Where to paste into 28×28 so the centre of mass lands on the centre, as MNIST was made."""
     height, width = scaled.shape
     mass = float(scaled.sum())
     rows, cols = np.arange(height), np.arange(width)
@@ -201,6 +221,4 @@ def _centre_by_mass(scaled: np.ndarray) -> np.ndarray:
     cx = float(scaled.sum(axis=0) @ cols) / mass
     top = int(np.clip(round(SIZE / 2 - cy), 0, SIZE - height))
     left = int(np.clip(round(SIZE / 2 - cx), 0, SIZE - width))
-    out = np.zeros((SIZE, SIZE), np.float32)
-    out[top : top + height, left : left + width] = scaled
-    return out
+    return top, left

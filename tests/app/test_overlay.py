@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from capsviz.analysis.where import fold, to_input
-from tests.app.app_helpers import WAIT_MS
+from tests.app.app_helpers import WAIT_MS, draw_stroke
 
 
 def expected(outputs, digit: int, iteration: int) -> np.ndarray:
@@ -58,3 +58,38 @@ def test_overlay_follows_the_picked_capsule(window, qtbot):
         equal_nan=True,
     )
     assert f"capsule {other}" in window.network_input.where_toggle.text()
+
+
+def test_drawing_on_the_canvas_is_tinted_where_the_capsule_looks(window, qtbot):
+    """A '1' drawn in the canvas's upper-left quarter: the tint lies over that quarter, not the centre."""
+    canvas = window.canvas
+    draw_stroke(canvas, [(0.2, 0.08), (0.18, 0.45)])
+    qtbot.waitUntil(lambda: window.state.outputs is not None, timeout=WAIT_MS)
+    assert canvas.overlay() is None
+    plain = canvas.grab().toImage()
+
+    qtbot.mouseClick(window.network_input.where_toggle, Qt.MouseButton.LeftButton)
+    window.controller.seek_routing(window.state.outputs.iterations - 1)
+    strength, (top, left, height, width) = canvas.overlay()
+    np.testing.assert_array_equal(strength, window.network_input.overlay(), strict=True)
+    # the 20 px digit box in the middle of the 28 px field covers the stroke (canvas is 448 px)
+    box_top, box_left = top + height * 4 / 28, left + width * 4 / 28
+    box_bottom, box_right = top + height * 24 / 28, left + width * 24 / 28
+    assert box_top <= 0.08 * 448 + 20 and box_bottom >= 0.45 * 448 - 20
+    assert box_left <= 0.18 * 448 and box_right >= 0.2 * 448
+    # the field is centred on the stroke's centre of mass, far from the canvas centre (224, 224)
+    assert abs(top + height / 2 - 0.265 * 448) < 20 and abs(left + width / 2 - 0.19 * 448) < 20
+    assert canvas.grab().toImage() != plain
+
+    qtbot.mouseClick(window.network_input.where_toggle, Qt.MouseButton.LeftButton)
+    assert canvas.overlay() is None
+    assert canvas.grab().toImage() == plain
+
+
+def test_a_loaded_digit_is_tinted_where_it_is_shown(window, qtbot):
+    window.controller.show_sample(0)
+    qtbot.waitUntil(lambda: window.state.outputs is not None, timeout=WAIT_MS)
+    qtbot.mouseClick(window.network_input.where_toggle, Qt.MouseButton.LeftButton)
+    _, (top, left, height, width) = window.canvas.overlay()
+    # an MNIST digit is already what the network sees: its field is the whole canvas
+    np.testing.assert_allclose((top, left, height, width), (0, 0, 448, 448), atol=448 / 28)

@@ -90,3 +90,23 @@ def test_colour_and_transparent_inputs() -> None:
 def test_rejects_images_with_too_many_channels() -> None:
     with pytest.raises(ValueError, match="image"):
         preprocess(np.zeros((5, 5, 7)))
+
+
+@pytest.mark.parametrize("shape", [(200, 200), (90, 300), (301, 77)])
+def test_field_in_input_lays_the_28px_grid_back_onto_the_drawing(shape: tuple[int, int]) -> None:
+    rng = np.random.default_rng(sum(shape))
+    img = np.zeros(shape, np.uint8)
+    top, left = rng.integers(0, shape[0] // 3), rng.integers(0, shape[1] // 3)
+    img[top : top + shape[0] // 2, left : left + 8] = 255  # an L: a bar and a foot
+    img[top + shape[0] // 2 - 8 : top + shape[0] // 2, left : left + shape[1] // 2] = 255
+    stages = preprocess_stages(img)
+    field_top, field_left, height, width = stages.field_in_input()
+    rows, cols = np.nonzero(stages.image > 0.5)
+    ys = (field_top + (rows + 0.5) * height / 28).astype(int)
+    xs = (field_left + (cols + 0.5) * width / 28).astype(int)
+    assert (img[ys, xs] > 0).mean() > 0.95  # bright network pixels sit on the drawing's ink
+    step = max(height, width) / 28
+    net_top, net_left = rows.min(), cols.min()
+    assert abs(field_top + net_top * height / 28 - top) <= step
+    assert abs(field_left + net_left * width / 28 - left) <= step
+    assert preprocess_stages(np.zeros((5, 5))).field_in_input() is None

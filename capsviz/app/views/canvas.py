@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from capsviz.app import theme
 from capsviz.app.inference import CANVAS_PIXELS
+from capsviz.app.views.network_input import tint_qimage
 
 HISTORY_LIMIT = 100  # undo steps kept (200 KB each), so memory stays bounded
 DEFAULT_BRUSH = 34
@@ -79,6 +80,7 @@ class DrawingCanvas(QWidget):
         self._stroke_erases = False
         self._stroke_width = float(DEFAULT_BRUSH)
         self._hover: QPointF | None = None
+        self._overlay: tuple[np.ndarray, QRectF, QImage] | None = None  # Where tint, its place, its image
 
     def hasHeightForWidth(self) -> bool:
         return True
@@ -163,6 +165,29 @@ class DrawingCanvas(QWidget):
         self._image = image.copy()
         self._replaced()
         self.historyChanged.emit(self.can_undo(), self.can_redo())
+
+    def show_overlay(
+        self, strength: np.ndarray | None, field: tuple[float, float, float, float] | None = None
+    ) -> None:
+        """Tint the drawing with ``strength`` ([28, 28] in [0, 1], NaN: none) stretched over ``field``.
+
+        ``field`` is ``(top, left, height, width)`` in canvas pixels: where the
+        network's 28×28 input lies on the drawing. None for either removes the tint.
+        """
+        if strength is None or field is None:
+            self._overlay = None
+        else:
+            values = np.asarray(strength, np.float32).copy()
+            top, left, height, width = field
+            self._overlay = (values, QRectF(left, top, width, height), tint_qimage(values))
+        self.update()
+
+    def overlay(self) -> tuple[np.ndarray, tuple[float, float, float, float]] | None:
+        """The tint on display and its ``(top, left, height, width)`` field, or None."""
+        if self._overlay is None:
+            return None
+        values, rect, _ = self._overlay
+        return values.copy(), (rect.top(), rect.left(), rect.height(), rect.width())
 
     # geometry ----------------------------------------------------------
     def _square(self) -> QRect:
@@ -308,6 +333,13 @@ class DrawingCanvas(QWidget):
         painter.fillRect(event.rect(), QColor(theme.PANEL))
         square = self._square()
         painter.drawImage(square.topLeft(), self._screen_copy())
+        if self._overlay is not None:
+            painter.save()
+            painter.setClipRect(square)
+            rect = self._overlay[1]
+            scale, origin = self._scale(), QPointF(square.topLeft())
+            painter.drawImage(QRectF(rect.topLeft() * scale + origin, rect.size() * scale), self._overlay[2])
+            painter.restore()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(QColor(theme.PANEL_BORDER), 1))
         painter.drawRect(QRectF(square).adjusted(0.5, 0.5, -0.5, -0.5))

@@ -2,8 +2,9 @@
 
 The test-set survey (dimension statistics and auto-labels) arrives late and
 once; the Where tint changes with the input, the steered capsule and every
-routing frame. This object listens to both and hands the views plain arrays,
-so the views stay drawing-only.
+routing frame, and is laid over both the 28×28 input and the person's own
+drawing (through the inverse of preprocessing). This object listens to both
+and hands the views plain arrays, so the views stay drawing-only.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from PySide6.QtCore import QObject
 from capsviz.analysis.autolabel import DimensionLabels
 from capsviz.analysis.dimensions import DimensionStats
 from capsviz.analysis.where import fold, reduce_types, to_input
-from capsviz.app.inference import Outputs
+from capsviz.app.inference import Outputs, field_on_canvas
 from capsviz.app.playback import RoutingPlayback
 from capsviz.app.state import N_POSE, AppState
+from capsviz.app.views.canvas import DrawingCanvas
 from capsviz.app.views.network_input import NetworkInputView
 from capsviz.app.views.poses import PoseSliders
 
@@ -27,7 +29,7 @@ def where_grids(outputs: Outputs, digit: int) -> np.ndarray:
 
 
 class InsightOverlays(QObject):
-    """Distributions and labels behind the pose sliders; the Where tint on the network input."""
+    """Distributions and labels behind the pose sliders; the Where tint on the network input and canvas."""
 
     def __init__(
         self,
@@ -35,10 +37,12 @@ class InsightOverlays(QObject):
         poses: PoseSliders,
         network_input: NetworkInputView,
         playback: RoutingPlayback | None = None,
+        canvas: DrawingCanvas | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.state, self.poses, self.network_input, self.playback = state, poses, network_input, playback
+        self.canvas = canvas
         self.stats: DimensionStats | None = None
         self.labels: DimensionLabels | None = None
         self._grids: tuple[Outputs, int, np.ndarray] | None = None  # cache for the outputs and digit shown
@@ -89,11 +93,13 @@ class InsightOverlays(QObject):
             self.poses.show_labels(None)
 
     def draw_where(self) -> None:
-        """Tint the network input by the coupling to the steered capsule at the frame on show."""
+        """Tint the input and the drawing by the coupling to the steered capsule at the frame on show."""
         digit, outputs = self.state.steered_capsule, self.state.outputs
         self.network_input.show_target(digit)
         if not self.network_input.where_toggle.isChecked() or digit is None or outputs is None:
             self.network_input.show_overlay(None)
+            if self.canvas is not None:
+                self.canvas.show_overlay(None)
             return
         grids = self._where_grids(outputs, digit)
         last = len(grids) - 1
@@ -104,6 +110,9 @@ class InsightOverlays(QObject):
         strength = to_input((grid - low) / max(high - low, 1e-6))
         note = f" · it. {iteration + 1}/{last + 1}"
         self.network_input.show_overlay(strength, digit, note)
+        if self.canvas is not None:
+            stages = self.state.stages
+            self.canvas.show_overlay(strength, None if stages is None else field_on_canvas(stages))
 
     def _where_grids(self, outputs: Outputs, digit: int) -> np.ndarray:
         if self._grids is None or self._grids[0] is not outputs or self._grids[1] != digit:

@@ -48,9 +48,9 @@ class NetworkInputView(PixelImage):
         self.where_toggle = QCheckBox("Show where the capsule looks")
         self.where_toggle.setObjectName("whereOverlayToggle")
         self.where_toggle.setToolTip(
-            "Tint the input by how strongly the primary capsules over each pixel route to the "
-            "steered digit capsule (coupling c_ij, mean over the 32 types), at the routing "
-            "iteration on show; it follows the routing controls."
+            "Tint the input and your drawing by how strongly the primary capsules over each "
+            "pixel route to the steered digit capsule (coupling c_ij, mean over the 32 types), "
+            "at the routing iteration on show; it follows the routing controls."
         )
 
     def show_input(self, image: np.ndarray | None) -> None:

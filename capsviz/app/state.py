@@ -20,6 +20,11 @@ POSE_RANGE = 0.25
 MAX_ITERATIONS = 10
 
 
+def paper_ranges() -> np.ndarray:
+    """``[16, 2]``: every dimension from −0.25 to +0.25, as in Figure 4 of the paper."""
+    return np.tile(np.float32([-POSE_RANGE, POSE_RANGE]), (N_POSE, 1))
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """What the status bar says about the loaded network."""
@@ -40,6 +45,7 @@ class AppState(QObject):
     outputsChanged = Signal()
     selectedCapsuleChanged = Signal()
     poseOffsetsChanged = Signal()
+    poseRangesChanged = Signal()
     reconstructionsChanged = Signal()
     routingIterationChanged = Signal()
     iterationsChanged = Signal()
@@ -54,6 +60,7 @@ class AppState(QObject):
         self._outputs: Outputs | None = None
         self._selected: int | None = None
         self._offsets = np.zeros(N_POSE, np.float32)
+        self._ranges = paper_ranges()
         self._reconstructions: tuple[np.ndarray, np.ndarray] | None = None
         self._routing_iteration = 0
         self._iterations = 3
@@ -113,12 +120,30 @@ class AppState(QObject):
         return self._offsets.copy()
 
     def set_pose_offsets(self, offsets: np.ndarray) -> None:
-        values = np.clip(np.asarray(offsets, np.float32), -POSE_RANGE, POSE_RANGE)
+        """Offsets, each clipped to its dimension's range."""
+        values = np.asarray(offsets, np.float32)
         if values.shape != (N_POSE,):
             raise ValueError(f"pose offsets must have shape ({N_POSE},), got {values.shape}")
+        values = np.clip(values, self._ranges[:, 0], self._ranges[:, 1])
         if not np.array_equal(values, self._offsets):
             self._offsets = values
             self.poseOffsetsChanged.emit()
+
+    @property
+    def pose_ranges(self) -> np.ndarray:
+        """``[16, 2]`` lowest and highest offset per dimension (read-only copy); 0 is always inside."""
+        return self._ranges.copy()
+
+    def set_pose_ranges(self, ranges: np.ndarray) -> None:
+        """New slider reach per dimension: the paper's ±0.25 or where real digits lie; offsets follow."""
+        values = np.asarray(ranges, np.float32)
+        if values.shape != (N_POSE, 2) or not np.isfinite(values).all():
+            raise ValueError(f"pose ranges must be finite with shape ({N_POSE}, 2), got {values.shape}")
+        values = np.stack([np.minimum(values[:, 0], 0.0), np.maximum(values[:, 1], 0.0)], axis=1)
+        if not np.array_equal(values, self._ranges):
+            self._ranges = values
+            self.poseRangesChanged.emit()
+            self.set_pose_offsets(self._offsets)
 
     @property
     def reconstructions(self) -> tuple[np.ndarray, np.ndarray] | None:

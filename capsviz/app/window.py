@@ -195,7 +195,9 @@ class MainWindow(QMainWindow):
     def _capsule_column(self) -> QWidget:
         lengths = Panel("Digit capsule lengths", self.length_plot, hint="the longest capsule wins")
         steer = Panel(
-            "Steer the capsule", hint="16-D pose → decoder", header=(self.pose_sliders.reset_all_button,)
+            "Steer the capsule",
+            hint="16-D pose → decoder",
+            header=(self.pose_sliders.range_choice, self.pose_sliders.reset_all_button),
         )
         steer.setToolTip(self.pose_sliders.toolTip())
         steer.add(self.reconstruction_view, 1)

@@ -85,3 +85,61 @@ def test_moving_a_slider_moves_its_marker(shown, qtbot):
         qtbot.keyClick(slider, Qt.Key.Key_Right)
     assert bar.marker() == pytest.approx(pose + 0.10, abs=1e-6)
     assert bar.x_of(bar.marker()) > before
+
+
+def test_data_ranges_wait_for_the_survey(shown):
+    choice = shown.pose_sliders.range_choice
+    assert choice.currentData() == "paper"
+    assert not choice.model().item(1).isEnabled()
+    slider = shown.findChild(QSlider, "poseSlider0")
+    assert (slider.minimum(), slider.maximum()) == (-25, 25)
+
+
+def test_switching_to_data_ranges_makes_each_slider_span_mean_plus_minus_2_sigma(shown, qtbot):
+    stats = synthetic_stats()
+    shown.insight_overlays.set_stats(stats)
+    choice = shown.pose_sliders.range_choice
+    assert choice.model().item(1).isEnabled()
+    slider = shown.findChild(QSlider, "poseSlider6")
+    slider.setFocus()
+    for _ in range(5):
+        qtbot.keyClick(slider, Qt.Key.Key_Right)  # +0.25, the paper's end
+    assert shown.state.pose_offsets[6] == pytest.approx(0.25)
+
+    choice.setCurrentIndex(choice.findData("data"))
+    digit = shown.state.steered_capsule
+    poses = shown.state.outputs.poses[digit]
+    for dim in (0, 6, 15):
+        low, high = stats.slider_range(digit, dim, float(poses[dim]))
+        low, high = min(low, 0.0), max(high, 0.0)
+        bar, slider = strip(shown, dim), shown.findChild(QSlider, f"poseSlider{dim}")
+        assert slider.minimum() == round(low * 100) and slider.maximum() == round(high * 100)
+        # the slider's two ends sit on the drawn mean ± 2σ band (or on the pose, if it lies outside)
+        band_low = min(stats.low[digit, dim], poses[dim])
+        band_high = max(stats.high[digit, dim], poses[dim])
+        assert bar.x_of(band_low) == pytest.approx(bar.x_of(poses[dim] + slider.minimum() / 100), abs=3)
+        assert bar.x_of(band_high) == pytest.approx(bar.x_of(poses[dim] + slider.maximum() / 100), abs=3)
+        assert f"{high:+.2f}".replace("-", "−") in slider.toolTip()
+    reach = max(stats.slider_range(digit, 6, float(poses[6])))
+    assert shown.state.pose_offsets[6] == pytest.approx(min(0.25, max(reach, 0.0)))
+
+    slider = shown.findChild(QSlider, "poseSlider3")
+    slider.setFocus()
+    for _ in range(12):
+        qtbot.keyClick(slider, Qt.Key.Key_Right)  # past the end: the slider stops there
+    top = stats.high[digit, 3] - poses[3]
+    assert shown.state.pose_offsets[3] == pytest.approx(max(top, 0.0), abs=0.006)
+
+    choice.setCurrentIndex(choice.findData("paper"))
+    assert (slider.minimum(), slider.maximum()) == (-25, 25)
+    assert np.all(np.abs(shown.state.pose_offsets) <= 0.25 + 1e-6)
+
+
+def test_a_new_model_falls_back_to_the_paper_ranges(shown):
+    shown.insight_overlays.set_stats(synthetic_stats())
+    choice = shown.pose_sliders.range_choice
+    choice.setCurrentIndex(choice.findData("data"))
+    shown.insight_overlays.forget_survey()
+    assert choice.currentData() == "paper"
+    assert not choice.model().item(1).isEnabled()
+    np.testing.assert_allclose(shown.state.pose_ranges, np.tile([-0.25, 0.25], (16, 1)))

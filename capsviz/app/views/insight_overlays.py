@@ -17,7 +17,7 @@ from capsviz.analysis.dimensions import DimensionStats
 from capsviz.analysis.where import fold, reduce_types, to_input
 from capsviz.app.inference import Outputs, field_on_canvas
 from capsviz.app.playback import RoutingPlayback
-from capsviz.app.state import N_POSE, AppState
+from capsviz.app.state import N_POSE, AppState, paper_ranges
 from capsviz.app.views.canvas import DrawingCanvas
 from capsviz.app.views.network_input import NetworkInputView
 from capsviz.app.views.poses import PoseSliders
@@ -29,7 +29,7 @@ def where_grids(outputs: Outputs, digit: int) -> np.ndarray:
 
 
 class InsightOverlays(QObject):
-    """Distributions and labels behind the pose sliders; the Where tint on the network input and canvas."""
+    """Distributions, labels and data ranges of the pose sliders; the Where tint on the input and canvas."""
 
     def __init__(
         self,
@@ -52,11 +52,15 @@ class InsightOverlays(QObject):
         if playback is not None:
             playback.frame.connect(self.draw_where)
         network_input.where_toggle.toggled.connect(self.draw_where)
+        state.poseRangesChanged.connect(lambda: poses.show_ranges(state.pose_ranges))
+        poses.rangeSourceChanged.connect(self.apply_ranges)
         self.refresh()
 
     def set_stats(self, stats: DimensionStats | None) -> None:
         self.stats = stats
+        self.poses.enable_data_ranges(stats is not None)
         self.draw_sliders()
+        self.apply_ranges()
 
     def set_labels(self, labels: DimensionLabels | None) -> None:
         self.labels = labels
@@ -65,11 +69,25 @@ class InsightOverlays(QObject):
     def forget_survey(self) -> None:
         """Drop statistics and labels of a model that was replaced."""
         self.stats = self.labels = None
+        self.poses.enable_data_ranges(False)
         self.draw_sliders()
+        self.apply_ranges()
 
     def refresh(self) -> None:
+        self.apply_ranges()
         self.draw_sliders()
         self.draw_where()
+
+    def apply_ranges(self) -> None:
+        """Slider reach: ±0.25, or mean ± 2σ of the steered class (relative to its pose) once surveyed."""
+        digit, outputs, stats = self.state.steered_capsule, self.state.outputs, self.stats
+        ready = stats is not None and digit is not None and outputs is not None
+        if ready and self.poses.range_source() == "data":
+            pose = outputs.poses[digit]
+            ranges = np.array([stats.slider_range(digit, d, float(pose[d])) for d in range(N_POSE)])
+        else:
+            ranges = paper_ranges()
+        self.state.set_pose_ranges(ranges)
 
     def draw_sliders(self) -> None:
         """Distribution and label of each dimension for the steered capsule (nothing before the survey)."""

@@ -6,6 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from capsviz.app import theme
-from capsviz.app.state import N_POSE, POSE_RANGE
+from capsviz.app.state import N_POSE, paper_ranges
 from capsviz.app.views.distribution import DimensionStrip
 
 STEPS_PER_UNIT = 100  # slider resolution 0.01; arrow keys move 0.05, the paper's step
@@ -27,18 +28,24 @@ COLUMNS_PER_BLOCK = 5  # name (or auto-label), slider, value, reset, gap
 LABEL_WIDTH = 64
 
 
+RANGE_SOURCES = (("paper", "±0.25 (paper)"), ("data", "data ±2σ"))
+
+
 def _format(value: float) -> str:
     return f"{value:+.2f}".replace("-", "−")
 
 
 class PoseSliders(QWidget):
-    """Capsule picker plus sixteen ±0.25 sliders, each with its value and a reset button.
+    """Capsule picker plus sixteen sliders, each with its value and a reset button.
+
+    The sliders reach ±0.25 as in the paper, or (``range_choice``) as far as real
+    digits of the steered class go: the test set's mean ± 2σ of each dimension.
 
     Once the test set has been surveyed, each slider also shows what the dimension
     does ("≈ slant") and, behind it, how real digits of the steered class spread
     along it, with a marker at the current value (the capsule's pose + the offset).
 
-    ``reset_all_button`` is left for the owner to place (e.g. in a panel header).
+    ``reset_all_button`` and ``range_choice`` are left for the owner to place (e.g. in a panel header).
 
     Signals
     -------
@@ -50,12 +57,15 @@ class PoseSliders(QWidget):
         Reset every dimension.
     capsuleSelected(int)
         The digit capsule to steer, or -1 to follow the winner.
+    rangeSourceChanged(str)
+        ``"paper"`` or ``"data"``: where the sliders' reach comes from.
     """
 
     offsetChanged = Signal(int, float)
     offsetReset = Signal(int)
     resetAll = Signal()
     capsuleSelected = Signal(int)
+    rangeSourceChanged = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,16 +80,43 @@ class PoseSliders(QWidget):
         self.labels: list[QLabel] = []
         self.names: list[QLabel] = []
         self._pose: np.ndarray | None = None
+        self._ranges = paper_ranges()
         self.capsule_buttons: list[QToolButton] = []
         self.reset_all_button = QPushButton("Reset all")
         self.reset_all_button.setObjectName("resetAllButton")
         self.reset_all_button.setToolTip("Set all sixteen offsets back to 0 (Ctrl+R)")
         self.reset_all_button.clicked.connect(self.resetAll.emit)
+        self.range_choice = self._range_choice()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
         layout.addLayout(self._picker())
         layout.addLayout(self._slider_grid())
+
+    def _range_choice(self) -> QComboBox:
+        choice = QComboBox()
+        choice.setObjectName("poseRangeChoice")
+        for key, text in RANGE_SOURCES:
+            choice.addItem(text, key)
+        choice.setToolTip(
+            "How far the sliders reach: ±0.25 on every dimension, as in the paper, or the range "
+            "real digits of the steered class cover (mean ± 2σ over the test set; available once "
+            "the test set has been surveyed)."
+        )
+        choice.currentIndexChanged.connect(lambda index: self.rangeSourceChanged.emit(choice.itemData(index)))
+        self.enable_data_ranges(False, choice)
+        return choice
+
+    def range_source(self) -> str:
+        """``"paper"`` or ``"data"``, as chosen."""
+        return str(self.range_choice.currentData())
+
+    def enable_data_ranges(self, available: bool, choice: QComboBox | None = None) -> None:
+        """Offer the data ranges only once the test-set statistics exist (falls back to the paper's)."""
+        choice = choice or self.range_choice
+        choice.model().item(1).setEnabled(available)
+        if not available and choice.currentIndex() == 1:
+            choice.setCurrentIndex(0)
 
     def _picker(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -111,7 +148,7 @@ class PoseSliders(QWidget):
         grid = QGridLayout()
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(2)
-        limit = round(POSE_RANGE * STEPS_PER_UNIT)
+        limit = round(float(self._ranges[0, 1]) * STEPS_PER_UNIT)
         for dim in range(N_POSE):
             column, row = divmod(dim, ROWS_PER_COLUMN)
             base = column * COLUMNS_PER_BLOCK
@@ -129,7 +166,7 @@ class PoseSliders(QWidget):
             slider.setSingleStep(5)
             slider.setPageStep(5)
             slider.setTickInterval(5)
-            slider.setToolTip(f"Offset added to pose dimension {dim} (−0.25 … +0.25)")
+            slider.setToolTip(_reach_tip(dim, *self._ranges[dim]))
             slider.valueChanged.connect(lambda steps, d=dim: self._moved(d, steps))
             strip = DimensionStrip()
             strip.setObjectName(f"poseDistribution{dim}")
@@ -174,6 +211,17 @@ class PoseSliders(QWidget):
             slider.blockSignals(False)
             label.setText(_format(float(value)))
         for dim in range(N_POSE):
+            self._show_marker(dim)
+
+    def show_ranges(self, ranges: np.ndarray) -> None:
+        """``[16, 2]`` lowest and highest offset of each slider."""
+        self._ranges = np.asarray(ranges, np.float32).copy()
+        for dim, slider in enumerate(self.sliders):
+            low, high = (float(v) for v in self._ranges[dim])
+            slider.blockSignals(True)
+            slider.setRange(round(low * STEPS_PER_UNIT), round(high * STEPS_PER_UNIT))
+            slider.blockSignals(False)
+            slider.setToolTip(_reach_tip(dim, low, high))
             self._show_marker(dim)
 
     def show_capsule(self, steered: int | None, winner: int | None, follows_winner: bool) -> None:
@@ -223,7 +271,12 @@ class PoseSliders(QWidget):
             return
         base = float(self._pose[dimension])
         offset = self.sliders[dimension].value() / STEPS_PER_UNIT
-        self.strips[dimension].show_span(base - POSE_RANGE, base + POSE_RANGE, base + offset)
+        low, high = (float(v) for v in self._ranges[dimension])
+        self.strips[dimension].show_span(base + low, base + high, base + offset)
+
+
+def _reach_tip(dim: int, low: float, high: float) -> str:
+    return f"Offset added to pose dimension {dim} ({_format(low)} … {_format(high)})"
 
 
 def _stacked(strip: DimensionStrip, slider: QSlider) -> QWidget:

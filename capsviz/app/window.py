@@ -196,7 +196,6 @@ class MainWindow(QMainWindow):
         lengths = Panel("Digit capsule lengths", self.length_plot, hint="the longest capsule wins")
         steer = Panel(
             "Steer the capsule",
-            hint="16-D pose → decoder",
             header=(self.pose_sliders.range_choice, self.pose_sliders.reset_all_button),
         )
         steer.setToolTip(self.pose_sliders.toolTip())

@@ -28,7 +28,7 @@ COLUMNS_PER_BLOCK = 5  # name (or auto-label), slider, value, reset, gap
 LABEL_WIDTH = 64
 
 
-RANGE_SOURCES = (("paper", "±0.25 (paper)"), ("data", "data ±2σ"))
+RANGE_SOURCES = (("paper", "±0.25 paper"), ("data", "±2σ data"))
 
 
 def _format(value: float) -> str:

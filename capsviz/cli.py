@@ -17,6 +17,9 @@ from capsviz.commands import perturb, predict
 from capsviz.commands.common import CommandError, report_error
 from capsviz.model.device import DEVICE_CHOICES
 
+SCREENSHOT_SAMPLE = 0  # a clearly written 7 from the shipped MNIST test set
+PANELS = ("routing", "where", "why", "what", "counterfactuals", "invariance", "compare", "gallery")
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -38,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="render the window headless with a sample digit, save it as PNG and exit",
     )
+    shot = parser.add_argument_group("screenshot scene (with --screenshot)")
+    shot.add_argument("--sample", type=int, default=SCREENSHOT_SAMPLE, help="MNIST test digit to show")
+    shot.add_argument("--panel", choices=PANELS, default="routing", help="tab of the right-hand column")
+    shot.add_argument("--where", action="store_true", help="tint input and canvas where the capsule looks")
+    shot.add_argument(
+        "--data-ranges", action="store_true", help="pose sliders reach mean ± 2σ of the test set"
+    )
     parser.add_argument("--version", action="version", version=f"capsviz {__version__}")
     subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     for command in (predict, perturb):
@@ -57,9 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if getattr(args, "device", "auto") == "auto":
                 args.device = args.app_device
             return int(handler(args))
-        from capsviz.app.launch import run_app
+        from capsviz.app.launch import ScreenshotScene, run_app
 
-        return run_app(weights=args.app_weights, device=args.app_device, screenshot=args.screenshot)
+        scene = ScreenshotScene(args.sample, args.panel, args.where, args.data_ranges)
+        return run_app(args.app_weights, args.app_device, args.screenshot, scene)
     except CommandError as exc:
         report_error(str(exc))
         return 1

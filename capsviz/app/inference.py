@@ -138,6 +138,21 @@ def run_network(model: CapsNet, image: np.ndarray, iterations: int) -> Outputs:
     )
 
 
+def warm_up(model: CapsNet) -> None:
+    """Run the network once on a plain stroke, so the person's first stroke is answered at full speed.
+
+    The first call lays the weights out for batch-1 inference and lets the
+    math libraries pick their kernels (a few hundred milliseconds). A failure
+    here is left for the first real request to report.
+    """
+    stroke = np.zeros((28, 28), np.float32)
+    stroke[4:24, 13:15] = 1.0
+    try:
+        run_network(model, stroke, model.iterations)
+    except Exception:  # reported by the first real request instead
+        return
+
+
 def infer(model: CapsNet | None, request: InferenceRequest, generation: int = 0) -> InferenceResult:
     """Read and preprocess the request's image and, if it holds ink and a model is loaded, run the network.
 

@@ -6,13 +6,30 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtWidgets import QApplication
 
-SCREENSHOT_SAMPLE = 0  # a clearly written 7 from the shipped MNIST test set
+from capsviz.cli import SCREENSHOT_SAMPLE
+
 SCREENSHOT_TIMEOUT_S = 60.0
+SURVEY_TIMEOUT_S = 1800.0  # the first survey of the 10,000 test digits (then cached)
+
+
+@dataclass(frozen=True)
+class ScreenshotScene:
+    """What ``--screenshot`` shows: a test digit, a tab of the right column, Where tint, data ranges."""
+
+    sample: int = SCREENSHOT_SAMPLE
+    panel: str = "routing"
+    where: bool = False
+    data_ranges: bool = False
+
+    @property
+    def needs_survey(self) -> bool:
+        return self.panel in ("what", "gallery") or self.data_ranges
 
 
 def needs_offscreen() -> bool:
@@ -48,8 +65,13 @@ def share_cpu_with_the_gui() -> None:
     sys.setswitchinterval(0.001)
 
 
-def run_app(weights: str | None = None, device: str = "auto", screenshot: str | None = None) -> int:
-    """Open the explorer (or render it to ``screenshot``); returns the exit status."""
+def run_app(
+    weights: str | None = None,
+    device: str = "auto",
+    screenshot: str | None = None,
+    scene: ScreenshotScene | None = None,
+) -> int:
+    """Open the explorer (or render ``scene`` to ``screenshot``); returns the exit status."""
     if screenshot and needs_offscreen():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     share_cpu_with_the_gui()
@@ -58,7 +80,7 @@ def run_app(weights: str | None = None, device: str = "auto", screenshot: str | 
 
     window = create_window(device=device, weights=weights)
     if screenshot:
-        return render_screenshot(window, screenshot)
+        return render_screenshot(window, screenshot, scene or ScreenshotScene())
     window.show()
     return app.exec()
 
@@ -75,18 +97,51 @@ def wait_until(condition: object, timeout_s: float) -> bool:
     return True
 
 
-def render_screenshot(window: object, path: str, sample: int = SCREENSHOT_SAMPLE) -> int:
-    """Show MNIST test digit ``sample`` with routing at its last iteration and save the window as PNG."""
+def _show_panel(window: object, panel: str) -> bool:
+    tabs = window.insight_tabs
+    for index in range(tabs.count()):
+        if tabs.tabText(index).lower().startswith(panel):
+            tabs.setCurrentIndex(index)
+            return True
+    return False
+
+
+def _finish_survey(window: object) -> bool:
+    """Run the test-set survey to the end (cached after the first time), so statistics and labels show."""
+    surveyor = window.insight.surveyor
+    window.insight.start_survey()
+    print("capsviz: surveying the test set for the statistics (cached for next time)…", file=sys.stderr)
+    return wait_until(
+        lambda: surveyor.result is not None and not (surveyor.task and surveyor.task.running),
+        SURVEY_TIMEOUT_S,
+    )
+
+
+def render_screenshot(window: object, path: str, scene: ScreenshotScene | None = None) -> int:
+    """Show ``scene`` (by default test digit 0, routing at its last iteration) and save the window as PNG."""
+    scene = scene or ScreenshotScene()
     window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     window.show()
     state, controller = window.state, window.controller
-    controller.show_sample(sample)
+    if scene.panel != "routing" and not _show_panel(window, scene.panel):
+        print(f"capsviz: error: this window has no {scene.panel} panel", file=sys.stderr)
+        window.close()
+        return 1
+    if scene.needs_survey and getattr(window, "insight", None) is not None and not _finish_survey(window):
+        print("capsviz: warning: the test-set survey did not finish in time", file=sys.stderr)
+    controller.show_sample(scene.sample)
     ready = wait_until(
-        lambda: state.sample is not None and state.sample.index == sample, SCREENSHOT_TIMEOUT_S
+        lambda: state.sample is not None and state.sample.index == scene.sample, SCREENSHOT_TIMEOUT_S
     )
     if state.outputs is not None:
         controller.seek_routing(state.outputs.iterations - 1)
-    wait_until(lambda: False, 0.2)
+    window.network_input.where_toggle.setChecked(scene.where)
+    if scene.data_ranges:
+        choice = window.pose_sliders.range_choice
+        choice.setCurrentIndex(choice.findData("data"))
+    if getattr(window, "insight", None) is not None:
+        window.insight.refresh_all()
+    wait_until(lambda: False, 0.3)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     saved = window.grab().save(str(target), "PNG")

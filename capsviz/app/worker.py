@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, SignalInstance
 
-from capsviz.app.inference import InferenceRequest, infer
+from capsviz.app.inference import InferenceRequest, infer, warm_up
 from capsviz.data.images import ImageError
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import DeviceError
@@ -132,6 +132,10 @@ class InferenceWorker(QObject):
             return "infer", job
 
     def _serve(self) -> None:
+        with self._wake:
+            model = self._model
+        if model is not None:
+            warm_up(model)
         while (job := self._next_job()) is not None:
             kind, payload = job
             if kind == "load":
@@ -161,6 +165,7 @@ class InferenceWorker(QObject):
         except Exception as exc:
             self._emit(self.modelLoadFailed, f"{Path(path).name}: {exc}".splitlines()[0])
             return
+        warm_up(model)
         self._emit(self.modelLoaded, model, path)
 
     def _emit(self, signal: SignalInstance, *args: object) -> None:

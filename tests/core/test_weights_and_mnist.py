@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -68,3 +70,24 @@ def test_shipped_test_set_is_complete(mnist_test) -> None:
     images, labels = mnist_test
     assert images.shape == (10000, 28, 28) and images.dtype == np.uint8
     assert np.bincount(labels).tolist()[:3] == [980, 1135, 1032]
+
+
+def _write_many(path: str) -> None:
+    from capsviz.data.mnist import write_idx
+
+    for k in range(40):
+        write_idx(Path(path), np.full((3000, 28, 28), k % 7, np.uint8))
+
+
+def test_processes_writing_the_same_mnist_file_never_collide(tmp_path) -> None:
+    """Under torchrun every rank may build the MNIST folder at once; each write stays atomic."""
+    import multiprocessing
+
+    from capsviz.data.mnist import read_idx
+
+    target = tmp_path / "train-images-idx3-ubyte"
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(_write_many, [str(target)] * 2)
+    data = read_idx(target)
+    assert data.shape == (3000, 28, 28) and len(np.unique(data)) == 1
+    assert list(tmp_path.iterdir()) == [target]

@@ -10,6 +10,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 import pytest
 import torch
+from hypothesis import settings
+
+# The same fuzzing examples on every run, so a red suite always means a real change;
+# HYPOTHESIS_PROFILE=explore searches new ones.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 

@@ -166,7 +166,8 @@ def _background(gray: np.ndarray) -> np.ndarray | float:
     rows = np.concatenate([np.zeros(width), np.full(width, height - 1), np.arange(height), np.arange(height)])
     cols = np.concatenate([np.arange(width), np.arange(width), np.zeros(height), np.full(height, width - 1)])
     design = np.stack([np.ones_like(rows), rows / height - 0.5, cols / width - 0.5], axis=1)
-    keep = np.abs(border - np.median(border)) <= 0.25
+    deviation = np.abs(border - np.median(border))
+    keep = deviation <= min(0.25, max(3.0 * 1.4826 * float(np.median(deviation)), 0.02))
     if keep.sum() < 3:
         return float(np.median(border))
     coef = np.linalg.lstsq(design[keep], border[keep], rcond=None)[0]

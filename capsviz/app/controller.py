@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from capsviz.app.inference import InferenceRequest, InferenceResult, Sample, bin_canvas, decode_pose
@@ -37,7 +38,10 @@ def model_info(model: CapsNet, source: str | None = None) -> ModelInfo:
     except (KeyError, ValueError):
         accuracy = None
     name = f"CapsNet · {Path(source).name}" if source else "CapsNet · shipped weights"
-    return ModelInfo(name, accuracy, describe_device(model.device), model.iterations)
+    where = describe_device(model.device)
+    if model.inference_dtype == torch.bfloat16:
+        where += " · bf16"
+    return ModelInfo(name, accuracy, where, model.iterations)
 
 
 class Controller(QObject):

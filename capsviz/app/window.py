@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from capsviz.app import theme
 from capsviz.app.controller import Controller
 from capsviz.app.dialogs import show_about, show_shortcuts
+from capsviz.app.inference import for_live_view
 from capsviz.app.menus import build_menus
 from capsviz.app.protocols import Views
 from capsviz.app.state import AppState
@@ -335,12 +336,12 @@ def path_in_text(text: str) -> str | None:
 
 
 def _load_model(device: str, weights: str | None) -> tuple[CapsNet | None, str, str]:
-    """The model, the device actually used and a note for the status bar (empty if none)."""
+    """The model (ready for the live view), the device actually used and a note for the status bar."""
     try:
-        return load_pretrained(device=device, weights=weights), device, ""
+        return for_live_view(load_pretrained(device=device, weights=weights)), device, ""
     except DeviceError as exc:
         note = f"{exc}; running on the CPU instead"
-        return load_pretrained(device="cpu", weights=weights), "cpu", note
+        return for_live_view(load_pretrained(device="cpu", weights=weights)), "cpu", note
 
 
 def no_model_banner(reason: str) -> str:

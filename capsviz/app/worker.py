@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, SignalInstance
 
-from capsviz.app.inference import InferenceRequest, infer, warm_up
+from capsviz.app.inference import InferenceRequest, for_live_view, infer, warm_up
 from capsviz.data.images import ImageError
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import DeviceError
@@ -158,7 +158,7 @@ class InferenceWorker(QObject):
 
     def _load(self, path: str, device: str) -> None:
         try:
-            model = load_pretrained(device=device, weights=path)
+            model = for_live_view(load_pretrained(device=device, weights=path))
         except (WeightsError, DeviceError) as exc:
             self._emit(self.modelLoadFailed, str(exc))
             return

@@ -40,3 +40,16 @@ def describe_device(device: torch.device) -> str:
     if device.type == "mps":
         return "Apple GPU (MPS)"
     return "CPU"
+
+
+def native_bfloat16(device: torch.device) -> bool:
+    """True where bfloat16 matrix products run in hardware (AVX512-BF16 or AMX CPUs, recent GPUs).
+
+    Elsewhere bfloat16 is emulated and slower than float32, so it is never chosen there.
+    """
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    if device.type != "cpu":
+        return False
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in probes)

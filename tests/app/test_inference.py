@@ -83,3 +83,22 @@ def test_bin_canvas_averages_blocks():
     binned = bin_canvas(pixels)
     assert binned.shape == (112, 112) and binned.dtype == np.float32
     assert binned[0, 0] == 1.0 and binned[1, 0] == 0.5 and binned[2:, :].max() == 0.0
+
+
+def test_the_live_view_uses_bfloat16_only_where_the_hardware_has_it(mnist_test):
+    """Faster answers while drawing, and the same digits as float32 on the test set's first 300."""
+    import capsviz
+    from capsviz.app.inference import for_live_view, run_network
+    from capsviz.model.device import native_bfloat16
+
+    model = for_live_view(capsviz.load_pretrained())
+    native = native_bfloat16(model.device)
+    assert (model.inference_dtype == torch.bfloat16) == native
+    if not native:
+        return
+    reference = capsviz.load_pretrained()
+    images = mnist_test[0][:300].astype(np.float32) / 255.0
+    live = [run_network(model, image, 3) for image in images]
+    plain = [run_network(reference, image, 3) for image in images]
+    assert [out.prediction for out in live] == [out.prediction for out in plain]
+    assert max(np.abs(a.lengths - b.lengths).max() for a, b in zip(live, plain, strict=True)) < 2e-3

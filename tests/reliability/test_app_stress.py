@@ -249,7 +249,7 @@ def test_switching_weights_and_device_while_a_request_is_in_flight(
     qtbot.waitUntil(lambda: "other.safetensors" in window.status.model.text(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: all_answered(window), timeout=WAIT_MS)
     assert window.controller.model is not pretrained and window.controller.model.device == torch.device("cpu")
-    assert "98.77%" in window.status.model.text() and window.status.device.text() == "CPU"
+    assert "98.77%" in window.status.model.text() and window.status.device.text().startswith("CPU")
     assert window.state.sample.index == SEVEN + 1 and prediction(window).startswith("2")
     assert not window.status.busy.isVisible()
 

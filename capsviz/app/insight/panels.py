@@ -288,6 +288,8 @@ class InsightPanels(QObject):
             self._clear()
             return
         if self._trace is None:
+            if not any(self._wanted(name, only) for name in NAMES):
+                return  # no panel on show: leave the CPU to the live view until one is opened
             if self._fresh("trace", self._serial):
                 model, image, iterations = self.model, self._image, self._iterations
                 self.runner.submit(

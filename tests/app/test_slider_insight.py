@@ -143,3 +143,18 @@ def test_a_new_model_falls_back_to_the_paper_ranges(shown):
     assert choice.currentData() == "paper"
     assert not choice.model().item(1).isEnabled()
     np.testing.assert_allclose(shown.state.pose_ranges, np.tile([-0.25, 0.25], (16, 1)))
+
+
+def test_labels_fit_beside_their_sliders(shown):
+    """Long property names get their short form in the row; the tooltip keeps the full name."""
+    shown.insight_overlays.set_stats(synthetic_stats())
+    shown.insight_overlays.set_labels(synthetic_labels())
+    for dim in range(16):
+        label = shown.findChild(QLabel, f"poseLabel{dim}")
+        assert "…" not in label.text(), label.text()
+        assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+    digit = shown.state.steered_capsule
+    names = synthetic_labels()
+    dim = next(d for d in range(16) if "height/width" in names.label(digit, d))
+    label = shown.findChild(QLabel, f"poseLabel{dim}")
+    assert label.text() == f"d{dim} ≈ h : w" and "height/width" in label.toolTip()

@@ -25,10 +25,12 @@ from capsviz.app.views.distribution import DimensionStrip
 STEPS_PER_UNIT = 100  # slider resolution 0.01; arrow keys move 0.05, the paper's step
 ROWS_PER_COLUMN = 8
 COLUMNS_PER_BLOCK = 5  # name (or auto-label), slider, value, reset, gap
-LABEL_WIDTH = 64
+LABEL_WIDTH = 66
 
 
 RANGE_SOURCES = (("paper", "±0.25 paper"), ("data", "±2σ data"))
+# Shorter names for the slider rows, so a label fits beside its slider; tooltips keep the full name.
+COMPACT = {"stroke width": "thick", "height/width": "h : w", "position x": "x", "position y": "y"}
 
 
 def _format(value: float) -> str:
@@ -161,7 +163,7 @@ class PoseSliders(QWidget):
             label.setVisible(False)
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setObjectName(f"poseSlider{dim}")
-            slider.setMinimumWidth(40)
+            slider.setMinimumWidth(36)
             slider.setRange(-limit, limit)
             slider.setSingleStep(5)
             slider.setPageStep(5)
@@ -261,7 +263,10 @@ class PoseSliders(QWidget):
         for dim, label in enumerate(self.labels):
             text, tip = labels[dim] if labels is not None else ("", "")
             full = f"d{dim} {text}" if text else f"d{dim}"
-            label.setText(label.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, LABEL_WIDTH))
+            short = full
+            for name, compact in COMPACT.items():
+                short = short.replace(name, compact)
+            label.setText(label.fontMetrics().elidedText(short, Qt.TextElideMode.ElideRight, LABEL_WIDTH))
             label.setToolTip(f"{full}: {tip}" if tip else "")
             label.setVisible(labels is not None)
             self.names[dim].setVisible(labels is None)

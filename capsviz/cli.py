@@ -21,6 +21,13 @@ SCREENSHOT_SAMPLE = 0  # a clearly written 7 from the shipped MNIST test set
 PANELS = ("routing", "where", "why", "what", "counterfactuals", "invariance", "compare", "gallery")
 
 
+def _indices(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 3,5,8, got {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="capsviz",
@@ -48,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument(
         "--data-ranges", action="store_true", help="pose sliders reach mean ± 2σ of the test set"
     )
+    shot.add_argument(
+        "--keep", type=_indices, default=(), metavar="I,J,…", help="test digits to keep in the history first"
+    )
+    shot.add_argument("--panel-only", action="store_true", help="save the chosen panel alone")
     parser.add_argument("--version", action="version", version=f"capsviz {__version__}")
     subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     for command in (predict, perturb):
@@ -69,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(handler(args))
         from capsviz.app.launch import ScreenshotScene, run_app
 
-        scene = ScreenshotScene(args.sample, args.panel, args.where, args.data_ranges)
+        scene = ScreenshotScene(
+            args.sample, args.panel, args.where, args.data_ranges, args.keep, args.panel_only
+        )
         return run_app(args.app_weights, args.app_device, args.screenshot, scene)
     except CommandError as exc:
         report_error(str(exc))

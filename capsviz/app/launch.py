@@ -26,6 +26,8 @@ class ScreenshotScene:
     panel: str = "routing"
     where: bool = False
     data_ranges: bool = False
+    kept: tuple[int, ...] = ()  # test digits shown and kept in the history first
+    panel_only: bool = False  # save the panel alone instead of the whole window
 
     @property
     def needs_survey(self) -> bool:
@@ -117,24 +119,34 @@ def _finish_survey(window: object) -> bool:
     )
 
 
+def _show_sample(window: object, index: int) -> bool:
+    """Open test digit ``index`` and wait for the network's answer."""
+    state = window.state
+    window.controller.show_sample(index)
+    return wait_until(lambda: state.sample is not None and state.sample.index == index, SCREENSHOT_TIMEOUT_S)
+
+
 def render_screenshot(window: object, path: str, scene: ScreenshotScene | None = None) -> int:
     """Show ``scene`` (by default test digit 0, routing at its last iteration) and save the window as PNG."""
     scene = scene or ScreenshotScene()
     window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     window.show()
-    state, controller = window.state, window.controller
+    state = window.state
     if scene.panel != "routing" and not _show_panel(window, scene.panel):
         print(f"capsviz: error: this window has no {scene.panel} panel", file=sys.stderr)
         window.close()
         return 1
     if scene.needs_survey and getattr(window, "insight", None) is not None and not _finish_survey(window):
         print("capsviz: warning: the test-set survey did not finish in time", file=sys.stderr)
-    controller.show_sample(scene.sample)
-    ready = wait_until(
-        lambda: state.sample is not None and state.sample.index == scene.sample, SCREENSHOT_TIMEOUT_S
-    )
+    for index in scene.kept:
+        insight = getattr(window, "insight", None)
+        if insight is not None and _show_sample(window, index):
+            insight.refresh_all()
+            wait_until(lambda insight=insight: insight.trace is not None, SCREENSHOT_TIMEOUT_S)
+            insight.keep_current()
+    ready = _show_sample(window, scene.sample)
     if state.outputs is not None:
-        controller.seek_routing(state.outputs.iterations - 1)
+        window.controller.seek_routing(state.outputs.iterations - 1)
     window.network_input.where_toggle.setChecked(scene.where)
     if scene.data_ranges:
         choice = window.pose_sliders.range_choice
@@ -144,7 +156,8 @@ def render_screenshot(window: object, path: str, scene: ScreenshotScene | None =
     wait_until(lambda: False, 0.3)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    saved = window.grab().save(str(target), "PNG")
+    shown = window.insight_tabs.currentWidget() if scene.panel_only else window
+    saved = shown.grab().save(str(target), "PNG")
     window.close()
     if not saved:
         print(f"capsviz: error: could not write {target}", file=sys.stderr)

@@ -41,3 +41,18 @@ def test_an_unknown_panel_is_refused(qtbot, pretrained, tmp_path, capsys):
     assert render_screenshot(window, str(tmp_path / "x.png"), ScreenshotScene(panel="gallery")) == 1
     assert "no gallery panel" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_a_panel_alone_with_kept_digits(qtbot, pretrained, tmp_path):
+    from capsviz.app import create_window
+
+    window = create_window(model=pretrained)
+    qtbot.addWidget(window)
+    target = tmp_path / "compare.png"
+    scene = ScreenshotScene(sample=0, panel="compare", kept=(1, 2), panel_only=True)
+    assert render_screenshot(window, str(target), scene) == 0
+    panel = window.insight_tabs.currentWidget()
+    assert Image.open(target).size == (panel.width(), panel.height())
+    kept = window.insight.keeper.history.entries
+    assert len(kept) == 2
+    assert sorted(int(entry.lengths.argmax()) for entry in kept) == [1, 2]  # test digits 1 and 2: a 2, a 1

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Renders every picture in the README headless with capsviz's own --screenshot option and perturb command.
+# Run from the repository root after `pip install -e .`; the first run surveys the test set (then cached).
+set -euo pipefail
+out=docs/screenshots
+shot() { capsviz --screenshot "$out/$1.png" "${@:2}"; }
+
+shot main
+shot insight-where --panel where --where
+shot insight-what --panel what --data-ranges
+shot insight-why --panel why --panel-only
+shot insight-counterfactuals --panel counterfactuals --panel-only
+shot insight-invariance --panel invariance --panel-only
+shot insight-compare --panel compare --keep 1,2,3 --panel-only
+shot insight-gallery --panel gallery --panel-only
+
+digit=$(mktemp --suffix=.png)
+python - "$digit" <<'PY'
+import sys
+from PIL import Image
+from capsviz.data.mnist import load_shipped_test_set
+Image.fromarray(load_shipped_test_set()[0][0]).save(sys.argv[1])
+PY
+capsviz perturb "$digit" --labels --out "$out/insight-figure4.png"
+rm -f "$digit"

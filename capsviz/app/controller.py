@@ -153,8 +153,11 @@ class Controller(QObject):
         return self._submit(np.asarray(array), origin, preview=True)
 
     def show_sample(self, index: int) -> int:
-        """Show MNIST test digit ``index`` (wraps around) from the shipped set."""
-        images, labels = self.samples()
+        """Show MNIST test digit ``index`` (wraps around) from the shipped set; 0 if it cannot be read."""
+        loaded = self._readable_samples()
+        if loaded is None:
+            return 0
+        images, labels = loaded
         index %= len(images)
         sample = Sample(index, int(labels[index]))
         return self._submit(images[index], "sample", preview=True, sample=sample)
@@ -167,7 +170,20 @@ class Controller(QObject):
         return self.next_sample(-1)
 
     def random_sample(self) -> int:
-        return self.show_sample(random.randrange(len(self.samples()[0])))
+        loaded = self._readable_samples()
+        return 0 if loaded is None else self.show_sample(random.randrange(len(loaded[0])))
+
+    def _readable_samples(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The test digits, or None after telling the person why they cannot be read."""
+        try:
+            images, labels = self.samples()
+        except (OSError, ValueError, KeyError) as exc:  # a damaged or incomplete install
+            self.views.status.show_error(f"the MNIST test digits cannot be read: {exc}".splitlines()[0])
+            return None
+        if len(images) == 0:
+            self.views.status.show_error("the MNIST test digits cannot be read: the set is empty")
+            return None
+        return images, labels
 
     def samples(self) -> tuple[np.ndarray, np.ndarray]:
         """The browsable MNIST test digits, read on first use."""

@@ -240,3 +240,22 @@ def test_without_a_model_the_input_is_still_shown(qtbot, samples):
     assert views.status.last("show_model") == (None,)
     assert views.network_input.last("show_input")[0].max() > 0
     assert views.prediction.last("show_prediction") == (None, "no model loaded")
+
+
+@pytest.mark.parametrize(
+    "loader",
+    [
+        lambda: (_ for _ in ()).throw(FileNotFoundError("mnist_test.npz")),
+        lambda: (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)),
+    ],
+    ids=["missing", "empty"],
+)
+def test_unreadable_test_digits_are_reported_not_raised(qtbot, loader):
+    state, views = AppState(), fake_views()
+    controller = Controller(state, views, None, samples=loader, latency_log=LatencyLog(None))
+    assert controller.show_sample(3) == 0
+    assert controller.random_sample() == 0
+    controller.shutdown()
+    message = views.status.last("show_error")[0]
+    assert message.startswith("the MNIST test digits cannot be read") and "\n" not in message
+    assert state.sample is None

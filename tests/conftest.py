@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The app remembers window and brush in the user's config folder; tests keep theirs apart.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="capsviz-tests-config-")
 
 import numpy as np
 import pytest

@@ -83,6 +83,9 @@ def run_app(
     window = create_window(device=device, weights=weights)
     if screenshot:
         return render_screenshot(window, screenshot, scene or ScreenshotScene())
+    from capsviz.app.settings import remember_between_sessions
+
+    remember_between_sessions(window)
     window.show()
     return app.exec()
 

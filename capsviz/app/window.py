@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
 
     def _build_layout(self, problem: str) -> QWidget:
         splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("columnSplitter")
         splitter.setChildrenCollapsible(False)
         splitter.setHandleWidth(8)
         splitter.addWidget(self._draw_panel())

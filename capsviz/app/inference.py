@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from capsviz.data.images import load_image
 from capsviz.data.preprocess import Preprocessed, preprocess_stages
-from capsviz.model.capsnet import CapsNet
+from capsviz.model.capsnet import CapsNet, RoutingTrace
 from capsviz.model.device import native_bfloat16
 
 CANVAS_PIXELS = 448  # side of the drawing canvas's bitmap; loaded images are fitted to it
@@ -76,6 +76,9 @@ class Outputs:
         ``[1152]`` activation of each primary capsule.
     reconstruction : np.ndarray
         ``[28, 28]`` decoded from the winning capsule.
+    trace : RoutingTrace or None
+        The full routing trace (batch of one), so the analysis panels reuse it
+        instead of routing the same image again.
     """
 
     lengths: np.ndarray
@@ -84,6 +87,7 @@ class Outputs:
     iteration_lengths: np.ndarray
     primary_lengths: np.ndarray
     reconstruction: np.ndarray
+    trace: RoutingTrace | None = field(default=None, repr=False, compare=False)
 
     @property
     def prediction(self) -> int:
@@ -136,6 +140,7 @@ def run_network(model: CapsNet, image: np.ndarray, iterations: int) -> Outputs:
         iteration_lengths=trace.lengths[0].float().cpu().numpy(),
         primary_lengths=trace.primary_lengths[0].float().cpu().numpy(),
         reconstruction=reconstruction.float().cpu().numpy(),
+        trace=trace,
     )
 
 

@@ -34,3 +34,25 @@ def test_main_window_feeds_and_follows_the_panels(qtbot, pretrained, tmp_path, m
     insight.where.digit_box.setCurrentIndex(3)
     qtbot.waitUntil(lambda: window.state.selected_capsule == 3, timeout=5_000)
     window.close()
+
+
+def test_panels_reuse_the_live_routing_instead_of_routing_again(qtbot, pretrained, tmp_path, monkeypatch):
+    monkeypatch.setenv("CAPSVIZ_CACHE_DIR", str(tmp_path))
+    calls = []
+    import capsviz.app.insight.panels as panels
+
+    real_infer = panels.infer
+    monkeypatch.setattr(panels, "infer", lambda *args: calls.append(args) or real_infer(*args))
+    from capsviz.app import create_window
+
+    window = create_window(model=pretrained)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    tabs = window.findChild(QTabWidget, "insightTabs")
+    tabs.setCurrentIndex([tabs.tabText(k) for k in range(tabs.count())].index("Where"))
+    window.controller.show_sample(0)
+    qtbot.waitUntil(lambda: window.insight.where.grid_item.image is not None, timeout=30_000)
+    assert window.insight.trace is window.state.outputs.trace
+    assert calls == []
+    window.close()

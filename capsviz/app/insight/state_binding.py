@@ -33,6 +33,7 @@ class StateBinding(QObject):
     def _input(self) -> None:
         outputs = self.state.outputs
         self.insight.update(
+            trace=None if outputs is None else getattr(outputs, "trace", None),
             image=None if outputs is None else self.state.input_image,
             iterations=None if outputs is None else outputs.iterations,
             iteration=self.state.routing_iteration,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -181,3 +183,30 @@ def test_without_a_model_the_panels_stay_empty_until_one_is_set(qtbot, pretraine
     assert insight.survey is None
     insight.set_model(pretrained)
     assert insight.digit == 7 and insight.where.grid_item.image is not None
+
+
+def test_a_stroke_reaches_the_panels_throttled_and_newest_last(qtbot, pretrained, digit_image, tmp_path):
+    """Forty inputs in a burst: a handful of panel updates, the last one with the newest input."""
+    from capsviz.app.insight.state_binding import PANEL_INTERVAL_MS
+
+    background = InsightPanels(
+        pretrained, cache_folder=tmp_path, test_set=(np.zeros((0, 28, 28), np.uint8), np.zeros(0))
+    )
+    for _, widget in background.panels:
+        qtbot.addWidget(widget)
+    seen = []
+    background.update = lambda **kwargs: seen.append(kwargs["image"])
+    state = FakeState()
+    background.bind_state(state)
+    seen.clear()
+    start = time.perf_counter()
+    for k in range(40):
+        state.input_image, state.outputs = digit_image * (k + 1) / 40, FakeOutputs()
+        state.inputChanged.emit()
+        state.outputsChanged.emit()
+        qtbot.wait(5)
+    qtbot.wait(2 * PANEL_INTERVAL_MS)
+    elapsed_ms = (time.perf_counter() - start) * 1000
+    assert 2 <= len(seen) <= elapsed_ms / PANEL_INTERVAL_MS + 2
+    np.testing.assert_allclose(seen[-1], digit_image, atol=1e-6)  # the newest: scale 40/40
+    background.shutdown()

@@ -269,6 +269,8 @@ class InsightPanels(QObject):
         mode = self.synchronous, self.runner.synchronous
         self.synchronous = self.runner.synchronous = True
         try:
+            if self._binding is not None:
+                self._binding.flush()  # an input still waiting for a pause in drawing
             self._refresh()
         finally:
             self.synchronous, self.runner.synchronous = mode

@@ -10,7 +10,8 @@ from PySide6.QtCore import QObject, QTimer
 if TYPE_CHECKING:
     from capsviz.app.insight.panels import InsightPanels
 
-PANEL_INTERVAL_MS = 150  # while a stroke goes on, the panels follow at up to ~7 updates a second
+PANEL_QUIET_MS = 120  # the panels update once inputs pause this long …
+PANEL_MAX_WAIT_MS = 500  # … or, during a long stroke, at least this often
 
 
 class StateBinding(QObject):
@@ -22,17 +23,18 @@ class StateBinding(QObject):
     (with ``.iterations``), ``routing_iteration``, ``selected_capsule`` and
     ``pose_offsets``.
 
-    A new input reaches the panels on the next turn of the event loop, and
-    while inputs keep coming (a stroke) at most every :data:`PANEL_INTERVAL_MS`,
-    always with the newest one: the live view (canvas, lengths, routing) keeps
-    the GUI thread, and the analysis never shows an input with another's routing.
-    Synchronous panels (tests, exports) follow at once.
+    A new input reaches the panels once inputs pause for :data:`PANEL_QUIET_MS`
+    (and during a long stroke at least every :data:`PANEL_MAX_WAIT_MS`), always
+    the newest one: redrawing a panel can take 40 ms of GUI time, which the live
+    view (canvas, lengths, routing) needs while the hand moves, and the analysis
+    never shows an input with another's routing. Synchronous panels (tests,
+    exports) follow at once.
     """
 
     def __init__(self, insight: InsightPanels, state: Any) -> None:
         super().__init__(insight)
         self.insight, self.state = insight, state
-        self._last_update = float("-inf")
+        self._first_pending = 0.0
         self._pending = QTimer(self)
         self._pending.setSingleShot(True)
         self._pending.timeout.connect(self._input_now)
@@ -46,12 +48,20 @@ class StateBinding(QObject):
     def _input(self) -> None:
         if self.insight.synchronous:
             self._input_now()
-        elif not self._pending.isActive():
-            since_ms = (time.perf_counter() - self._last_update) * 1000.0
-            self._pending.start(int(max(0.0, PANEL_INTERVAL_MS - since_ms)))
+            return
+        now = time.perf_counter()
+        if not self._pending.isActive():
+            self._first_pending = now
+        waited_ms = (now - self._first_pending) * 1000.0
+        self._pending.start(int(min(PANEL_QUIET_MS, max(0.0, PANEL_MAX_WAIT_MS - waited_ms))))
+
+    def flush(self) -> None:
+        """Hand a waiting input to the panels now (before exports and screenshots)."""
+        if self._pending.isActive():
+            self._input_now()
 
     def _input_now(self) -> None:
-        self._last_update = time.perf_counter()
+        self._pending.stop()
         outputs = self.state.outputs
         self.insight.update(
             trace=None if outputs is None else getattr(outputs, "trace", None),

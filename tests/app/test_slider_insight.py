@@ -158,3 +158,17 @@ def test_labels_fit_beside_their_sliders(shown):
     dim = next(d for d in range(16) if "height/width" in names.label(digit, d))
     label = shown.findChild(QLabel, f"poseLabel{dim}")
     assert label.text() == f"d{dim} ≈ h : w" and "height/width" in label.toolTip()
+
+
+def test_the_density_is_drawn_where_the_slider_scale_puts_it(qtbot):
+    """The density's first and last bins sit at the pose values' slider positions, whatever the span."""
+    bar = DimensionStrip()
+    qtbot.addWidget(bar)
+    bar.resize(200, 30)
+    bar.show_distribution(np.array([-0.1, 0.0, 0.1]), np.array([1.0, 1.0, 1.0]), (-1.0, 1.0))
+    for low, high in ((-0.25, 0.25), (-0.15, 0.35)):
+        bar.show_span(low, high, None)
+        image = bar.grab().toImage()
+        row, background = image.height() - 4, image.pixelColor(0, image.height() - 4)
+        filled = [x for x in range(image.width()) if image.pixelColor(x, row) != background]
+        assert abs(min(filled) - bar.x_of(-0.1)) <= 2 and abs(max(filled) - bar.x_of(0.1)) <= 2

@@ -38,6 +38,7 @@ class DimensionStrip(QWidget):
         self._density: np.ndarray | None = None
         self._band: tuple[float, float] = (0.0, 0.0)
         self._span: tuple[float, float] = (-0.25, 0.25)
+        self._outline: QPolygonF | None = None  # the density in (value, density) units, built once per data
         self._marker: float | None = None
 
     def sizeHint(self) -> QSize:
@@ -52,11 +53,14 @@ class DimensionStrip(QWidget):
     ) -> None:
         """Bin centres and densities (peak 1) of the dimension and its mean ± 2σ; None clears."""
         if centres is None or density is None:
-            self._centres = self._density = None
+            self._centres = self._density = self._outline = None
         else:
             self._centres = np.asarray(centres, np.float64).copy()
             self._density = np.clip(np.asarray(density, np.float64), 0.0, 1.0)
             self._band = (float(band[0]), float(band[1]))
+            xs, ys = self._centres.tolist(), self._density.tolist()
+            corners = [QPointF(xs[0], 0.0), *map(QPointF, xs, ys), QPointF(xs[-1], 0.0)]
+            self._outline = QPolygonF(corners)
         self.update()
 
     def show_span(self, low: float, high: float, marker: float | None) -> None:
@@ -84,22 +88,25 @@ class DimensionStrip(QWidget):
 
     # drawing -----------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self._centres is None or self._density is None:
+        if self._outline is None:
             return
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         height = float(self.height())
         left, right = self.x_of(self._band[0]), self.x_of(self._band[1])
         painter.fillRect(QRectF(left, 0.0, right - left, height), BAND_COLOUR)
-        xs = [self.x_of(float(c)) for c in self._centres]
-        bottom = height - 1.0
-        points = [QPointF(xs[0], bottom)]
-        points += [QPointF(x, bottom - d * (height - 2.0)) for x, d in zip(xs, self._density, strict=True)]
-        points.append(QPointF(xs[-1], bottom))
         painter.setClipRect(QRectF(0.0, 0.0, self.width(), height))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(DENSITY_COLOUR)
-        painter.drawPolygon(QPolygonF(points))
+        # the outline is in (pose value, density) units: map them onto the slider's scale here,
+        # so a moved span (every new input) costs a transform, not thirty new points
+        low, high = self._span
+        scale_x = max(1.0, self.width() - 2 * HANDLE_HALF) / (high - low)
+        painter.save()
+        painter.translate(HANDLE_HALF - low * scale_x, height - 1.0)
+        painter.scale(scale_x, -(height - 2.0))
+        painter.drawPolygon(self._outline)
+        painter.restore()
         if self._marker is not None:
             x = self.x_of(self._marker)
             painter.setPen(QPen(MARKER_COLOUR, 2))

@@ -1,8 +1,10 @@
 """The one observable model of what the app shows.
 
 Everything a view draws lives here; setters emit a signal only when a value
-really changes, so views redraw exactly when needed. The controller is the
-only writer; views and analysis panels read it and listen to its signals.
+really changes, so views redraw exactly when needed. The controller writes it
+(and :class:`~capsviz.app.views.insight_overlays.InsightOverlays` the slider
+ranges, which come from the test-set survey); views and analysis panels read
+it and listen to its signals.
 """
 
 from __future__ import annotations

@@ -56,3 +56,16 @@ def test_panels_reuse_the_live_routing_instead_of_routing_again(qtbot, pretraine
     assert window.insight.trace is window.state.outputs.trace
     assert calls == []
     window.close()
+
+
+def test_keep_takes_the_input_on_screen_at_once(qtbot, pretrained, tmp_path, monkeypatch):
+    monkeypatch.setenv("CAPSVIZ_CACHE_DIR", str(tmp_path))
+    from capsviz.app import create_window
+
+    window = create_window(model=pretrained)
+    qtbot.addWidget(window)
+    window.controller.show_sample(1)  # a 2
+    qtbot.waitUntil(lambda: window.state.sample is not None and window.state.sample.index == 1, timeout=30000)
+    entry = window.insight.keep_current()  # at once: the panels wait for a pause in drawing
+    assert entry is not None and int(entry.lengths.argmax()) == 2
+    window.close()

@@ -33,6 +33,7 @@ class Keeper(QObject):
     def keep_current(self, note: str = "") -> HistoryEntry | None:
         """Add the current input to the history strip."""
         insight = self.insight
+        insight.catch_up()
         if insight.image is None or insight.trace is None:
             return None
         entry = self.history.add(insight.image, insight.lengths, note or insight.note)

@@ -139,6 +139,11 @@ class InsightPanels(QObject):
         """Follow an app state: input, routing iteration, steered capsule and pose offsets."""
         self._binding = StateBinding(self, state)
 
+    def catch_up(self) -> None:
+        """Take an input that is still waiting for a pause in drawing, now."""
+        if self._binding is not None:
+            self._binding.flush()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Show:
             self._refresh(only=next(n for n in NAMES if getattr(self, n) is watched))
@@ -269,8 +274,7 @@ class InsightPanels(QObject):
         mode = self.synchronous, self.runner.synchronous
         self.synchronous = self.runner.synchronous = True
         try:
-            if self._binding is not None:
-                self._binding.flush()  # an input still waiting for a pause in drawing
+            self.catch_up()
             self._refresh()
         finally:
             self.synchronous, self.runner.synchronous = mode

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -113,9 +113,8 @@ class GalleryPanel(QWidget):
     def set_kind(self, kind: str) -> None:
         """``"mistakes"`` or ``"unsure"``."""
         self._kind = kind
-        self.kind_box.blockSignals(True)
-        self.kind_box.setCurrentIndex(KINDS.index(kind))
-        self.kind_box.blockSignals(False)
+        with QSignalBlocker(self.kind_box):
+            self.kind_box.setCurrentIndex(KINDS.index(kind))
         self._fill()
 
     def shown_entries(self) -> list[GalleryEntry]:

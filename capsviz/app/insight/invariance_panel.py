@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QGridLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
@@ -194,9 +194,8 @@ class InvariancePanel(Responsive, QWidget):
         """Put the sliders at ``transform`` (does not emit)."""
         for control in CONTROLS:
             slider = self.sliders[control.name]
-            slider.blockSignals(True)
-            slider.setValue(round(getattr(transform, control.name) / control.step))
-            slider.blockSignals(False)
+            with QSignalBlocker(slider):
+                slider.setValue(round(getattr(transform, control.name) / control.step))
             self.value_labels[control.name].setText(control.text(slider.value() * control.step))
         self._draw_marker()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
@@ -73,9 +73,8 @@ class WhatPanel(Responsive, QWidget):
     def set_digit(self, digit: int) -> None:
         """Explain capsule ``digit`` (does not emit)."""
         self._digit = int(digit)
-        self.digit_box.blockSignals(True)
-        self.digit_box.setCurrentIndex(self._digit)
-        self.digit_box.blockSignals(False)
+        with QSignalBlocker(self.digit_box):
+            self.digit_box.setCurrentIndex(self._digit)
 
     def set_stats(self, stats: DimensionStats | None) -> None:
         self.dimensions.set_stats(stats)

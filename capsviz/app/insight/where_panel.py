@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QPainter, QPen, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
@@ -182,50 +182,44 @@ class WherePanel(Responsive, QWidget):
         self._analysis = analysis
         self._image = None if image is None else np.asarray(image, np.float32)
         if analysis is not None:
-            self.iteration_slider.blockSignals(True)
-            self.iteration_slider.setRange(0, analysis.iterations - 1)
-            self.iteration_slider.blockSignals(False)
+            with QSignalBlocker(self.iteration_slider):
+                self.iteration_slider.setRange(0, analysis.iterations - 1)
             self._iteration = min(self._iteration, analysis.iterations - 1)
         self._redraw()
 
     def set_digit(self, digit: int) -> None:
         """Show the maps for digit capsule ``digit`` (does not emit ``digitChanged``)."""
         self._digit = int(digit)
-        self.digit_box.blockSignals(True)
-        self.digit_box.setCurrentIndex(self._digit)
-        self.digit_box.blockSignals(False)
+        with QSignalBlocker(self.digit_box):
+            self.digit_box.setCurrentIndex(self._digit)
         self._redraw()
 
     def set_iteration(self, iteration: int) -> None:
         """Show the coupling of routing iteration ``iteration`` (0-based; does not emit)."""
         self._iteration = int(iteration)
-        self.iteration_slider.blockSignals(True)
-        self.iteration_slider.setValue(self._iteration)
-        self.iteration_slider.blockSignals(False)
+        with QSignalBlocker(self.iteration_slider):
+            self.iteration_slider.setValue(self._iteration)
         self._redraw()
 
     def set_quantity(self, quantity: str) -> None:
         """``"coupling"``, ``"contribution"`` or ``"activation"``."""
         self._quantity = quantity
-        self.quantity_box.blockSignals(True)
-        self.quantity_box.setCurrentIndex(QUANTITIES.index(quantity))
-        self.quantity_box.blockSignals(False)
+        with QSignalBlocker(self.quantity_box):
+            self.quantity_box.setCurrentIndex(QUANTITIES.index(quantity))
         self._redraw()
 
     def set_types(self, types: str | int) -> None:
         """``"mean"``, ``"sum"`` or one primary capsule type 0–31."""
         self._types = types
-        self.types_box.blockSignals(True)
-        self.types_box.setCurrentIndex(TYPE_CHOICES.index(types))
-        self.types_box.blockSignals(False)
+        with QSignalBlocker(self.types_box):
+            self.types_box.setCurrentIndex(TYPE_CHOICES.index(types))
         self._redraw()
 
     def set_vote_quantity(self, quantity: str) -> None:
         """``"agreement"``, ``"lengths"`` or ``"coupling"`` for the votes map."""
         self._vote_quantity = quantity
-        self.votes_box.blockSignals(True)
-        self.votes_box.setCurrentIndex(list(VOTE_QUANTITIES).index(quantity))
-        self.votes_box.blockSignals(False)
+        with QSignalBlocker(self.votes_box):
+            self.votes_box.setCurrentIndex(list(VOTE_QUANTITIES).index(quantity))
         self._draw_votes()
 
     def select_cell(self, row: int, col: int) -> None:

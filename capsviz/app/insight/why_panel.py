@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -138,9 +138,8 @@ class WhyPanel(Responsive, QWidget):
     def set_digit(self, digit: int) -> None:
         """Draw the agreement histogram of capsule ``digit`` (does not emit)."""
         self._digit = int(digit)
-        self.digit_box.blockSignals(True)
-        self.digit_box.setCurrentIndex(self._digit)
-        self.digit_box.blockSignals(False)
+        with QSignalBlocker(self.digit_box):
+            self.digit_box.setCurrentIndex(self._digit)
         self._draw_histograms()
 
     def _digit_picked(self, digit: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -208,9 +208,8 @@ class PoseSliders(QWidget):
 
     def show_offsets(self, offsets: np.ndarray) -> None:
         for slider, label, value in zip(self.sliders, self.values, offsets, strict=True):
-            slider.blockSignals(True)
-            slider.setValue(round(float(value) * STEPS_PER_UNIT))
-            slider.blockSignals(False)
+            with QSignalBlocker(slider):
+                slider.setValue(round(float(value) * STEPS_PER_UNIT))
             label.setText(_format(float(value)))
         for dim in range(N_POSE):
             self._show_marker(dim)
@@ -220,9 +219,8 @@ class PoseSliders(QWidget):
         self._ranges = np.asarray(ranges, np.float32).copy()
         for dim, slider in enumerate(self.sliders):
             low, high = (float(v) for v in self._ranges[dim])
-            slider.blockSignals(True)
-            slider.setRange(round(low * STEPS_PER_UNIT), round(high * STEPS_PER_UNIT))
-            slider.blockSignals(False)
+            with QSignalBlocker(slider):
+                slider.setRange(round(low * STEPS_PER_UNIT), round(high * STEPS_PER_UNIT))
             slider.setToolTip(_reach_tip(dim, low, high))
             self._show_marker(dim)
 

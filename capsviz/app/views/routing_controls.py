@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -107,10 +107,9 @@ class RoutingControls(QWidget):
     def show_position(self, iteration: int, count: int) -> None:
         """Slider at ``iteration`` of ``count`` without echoing a seek."""
         self._last = max(count - 1, 0)
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, self._last)
-        self.slider.setValue(iteration)
-        self.slider.blockSignals(False)
+        with QSignalBlocker(self.slider):
+            self.slider.setRange(0, self._last)
+            self.slider.setValue(iteration)
         enabled = count > 0
         for widget in (self.first_button, self.back_button, self.play_button, self.forward_button):
             widget.setEnabled(enabled)
@@ -123,6 +122,5 @@ class RoutingControls(QWidget):
         self.play_button.setChecked(playing)
 
     def show_iterations(self, count: int) -> None:
-        self.iterations.blockSignals(True)
-        self.iterations.setValue(count)
-        self.iterations.blockSignals(False)
+        with QSignalBlocker(self.iterations):
+            self.iterations.setValue(count)

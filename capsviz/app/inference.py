@@ -206,10 +206,7 @@ def field_on_canvas(
     field = stages.field_in_input()
     if field is None:
         return None
-    height, width = stages.gray.shape
-    factor = size / max(height, width)
-    top = (size - max(1, round(height * factor))) // 2
-    left = (size - max(1, round(width * factor))) // 2
+    factor, _, (top, left) = _square_fit(*stages.gray.shape, size)
     field_top, field_left, field_height, field_width = field
     return top + field_top * factor, left + field_left * factor, field_height * factor, field_width * factor
 
@@ -220,14 +217,19 @@ def fit_to_square(ink: np.ndarray, size: int) -> np.ndarray:
     height, width = ink.shape
     if height == 0 or width == 0:
         return out
-    factor = size / max(height, width)
-    shape = (max(1, round(height * factor)), max(1, round(width * factor)))
+    factor, shape, (top, left) = _square_fit(height, width, size)
     tensor = torch.from_numpy(np.ascontiguousarray(ink, dtype=np.float32))[None, None]
     scaled = F.interpolate(tensor, size=shape, mode="bilinear", antialias=factor < 1, align_corners=False)
     pixels = (scaled[0, 0].clamp_(0.0, 1.0) * 255.0).round_().to(torch.uint8).numpy()
-    top, left = (size - shape[0]) // 2, (size - shape[1]) // 2
     out[top : top + shape[0], left : left + shape[1]] = pixels
     return out
+
+
+def _square_fit(height: int, width: int, size: int) -> tuple[float, tuple[int, int], tuple[int, int]]:
+    """Scale factor, scaled shape and top-left corner of an image fitted centred into a ``size`` square."""
+    factor = size / max(height, width)
+    shape = (max(1, round(height * factor)), max(1, round(width * factor)))
+    return factor, shape, ((size - shape[0]) // 2, (size - shape[1]) // 2)
 
 
 @torch.no_grad()

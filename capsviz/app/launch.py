@@ -134,18 +134,15 @@ def render_screenshot(window: object, path: str, scene: ScreenshotScene | None =
     scene = scene or ScreenshotScene()
     window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     window.show()
-    state = window.state
+    state, insight = window.state, getattr(window, "insight", None)
     if scene.panel != "routing" and not _show_panel(window, scene.panel):
         print(f"capsviz: error: this window has no {scene.panel} panel", file=sys.stderr)
         window.close()
         return 1
-    if scene.needs_survey and getattr(window, "insight", None) is not None and not _finish_survey(window):
+    if scene.needs_survey and insight is not None and not _finish_survey(window):
         print("capsviz: warning: the test-set survey did not finish in time", file=sys.stderr)
     for index in scene.kept:
-        insight = getattr(window, "insight", None)
         if insight is not None and _show_sample(window, index):
-            insight.refresh_all()
-            wait_until(lambda insight=insight: insight.trace is not None, SCREENSHOT_TIMEOUT_S)
             insight.keep_current()
     ready = _show_sample(window, scene.sample)
     if state.outputs is not None:
@@ -154,8 +151,8 @@ def render_screenshot(window: object, path: str, scene: ScreenshotScene | None =
     if scene.data_ranges:
         choice = window.pose_sliders.range_choice
         choice.setCurrentIndex(choice.findData("data"))
-    if getattr(window, "insight", None) is not None:
-        window.insight.refresh_all()
+    if insight is not None:
+        insight.refresh_all()
     wait_until(lambda: False, 0.3)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

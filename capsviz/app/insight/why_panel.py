@@ -136,7 +136,12 @@ class WhyPanel(Responsive, QWidget):
         self._redraw()
 
     def set_digit(self, digit: int) -> None:
-        """Draw the agreement histogram of capsule ``digit`` (does not emit)."""
+        """Draw the agreement histogram of capsule ``digit`` (does not emit).
+
+        The histograms of the digit on show are already drawn for the analysis on show.
+        """
+        if int(digit) == self._digit:
+            return
         self._digit = int(digit)
         with QSignalBlocker(self.digit_box):
             self.digit_box.setCurrentIndex(self._digit)

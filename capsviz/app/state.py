@@ -14,17 +14,17 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from capsviz.analysis.dimensions import PAPER_RANGE
 from capsviz.app.inference import Outputs, Sample
 from capsviz.data.preprocess import Preprocessed
 
 N_POSE = 16
-POSE_RANGE = 0.25
 MAX_ITERATIONS = 10
 
 
 def paper_ranges() -> np.ndarray:
     """``[16, 2]``: every dimension from −0.25 to +0.25, as in Figure 4 of the paper."""
-    return np.tile(np.float32([-POSE_RANGE, POSE_RANGE]), (N_POSE, 1))
+    return np.tile(np.float32([-PAPER_RANGE, PAPER_RANGE]), (N_POSE, 1))
 
 
 @dataclass(frozen=True)

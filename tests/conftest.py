@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 
@@ -14,6 +16,8 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import settings
+
+atexit.register(shutil.rmtree, os.environ["XDG_CONFIG_HOME"], True)
 
 # The same fuzzing examples on every run, so a red suite always means a real change;
 # HYPOTHESIS_PROFILE=explore searches new ones.

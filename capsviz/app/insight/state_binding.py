@@ -20,8 +20,9 @@ class StateBinding(QObject):
     The state needs the signals ``inputChanged``, ``outputsChanged``,
     ``routingIterationChanged``, ``selectedCapsuleChanged`` and
     ``poseOffsetsChanged`` and the properties ``input_image``, ``outputs``
-    (with ``.iterations``), ``routing_iteration``, ``selected_capsule`` and
-    ``pose_offsets``.
+    (with ``.iterations`` and, optionally, the ``.trace`` it was routed with,
+    which the panels then reuse), ``routing_iteration``, ``selected_capsule``
+    and ``pose_offsets``.
 
     A new input reaches the panels once inputs pause for :data:`PANEL_QUIET_MS`
     (and during a long stroke at least every :data:`PANEL_MAX_WAIT_MS`), always

@@ -74,3 +74,22 @@ def tiny_mnist_dir(tmp_path_factory, mnist_test) -> str:
         write_idx(folder / image_name, x)
         write_idx(folder / label_name, y.astype("uint8"))
     return str(root)
+
+
+@pytest.fixture
+def window(qtbot, pretrained, monkeypatch):
+    """The main window on the shipped model, shown offscreen at its normal size.
+
+    The analysis panels have their own tests; the full window is exercised by the
+    ``python -m capsviz --screenshot`` test in tests/app/test_cli.py. No latency
+    log is written, whatever the environment says.
+    """
+    from capsviz.app import create_window
+
+    monkeypatch.delenv("CAPSVIZ_LATENCY_LOG", raising=False)
+    win = create_window(model=pretrained, insight=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()

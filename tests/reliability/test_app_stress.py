@@ -28,20 +28,6 @@ LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
 NO_KEYS = Qt.KeyboardModifier.NoModifier
 
 
-@pytest.fixture
-def window(qtbot, pretrained, monkeypatch):
-    """The main window on the shipped model (analysis panels left out), shown offscreen."""
-    from capsviz.app import create_window
-
-    monkeypatch.delenv("CAPSVIZ_LATENCY_LOG", raising=False)
-    win = create_window(model=pretrained, insight=False)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
-
-
 def rss_mib() -> float:
     """Resident memory of this process, from /proc (Linux) or the peak from ``resource``."""
     try:

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from capsviz import __version__
 from capsviz.commands import perturb, predict
 from capsviz.commands.common import CommandError, report_error
-from capsviz.model.device import DEVICE_CHOICES
+from capsviz.model.device import DEVICE_CHOICES, DeviceError, resolve_device
+from capsviz.qt_platform import needs_offscreen, window_problem
 
 SCREENSHOT_SAMPLE = 0  # a clearly written 7 from the shipped MNIST test set
 PANELS = ("routing", "where", "why", "what", "counterfactuals", "invariance", "compare", "gallery")
@@ -77,14 +78,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.weights = args.app_weights
             if getattr(args, "device", "auto") == "auto":
                 args.device = args.app_device
+            resolve_device(args.device)  # a missing GPU is the same one-line error everywhere
             return int(handler(args))
+        resolve_device(args.app_device)  # reported before Qt starts
+        if not (args.screenshot and needs_offscreen()) and (problem := window_problem()):
+            raise CommandError(problem)
         from capsviz.app.launch import ScreenshotScene, run_app
 
         scene = ScreenshotScene(
             args.sample, args.panel, args.where, args.data_ranges, args.keep, args.panel_only
         )
         return run_app(args.app_weights, args.app_device, args.screenshot, scene)
-    except CommandError as exc:
+    except (CommandError, DeviceError) as exc:
         report_error(str(exc))
         return 1
     except KeyboardInterrupt:

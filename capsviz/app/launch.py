@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, Qt
+from PySide6.QtCore import QEventLoop, QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from capsviz.cli import SCREENSHOT_SAMPLE
+from capsviz.commands.common import create_parent_folder
+from capsviz.qt_platform import needs_offscreen
 
 SCREENSHOT_TIMEOUT_S = 60.0
 SURVEY_TIMEOUT_S = 1800.0  # the first survey of the 10,000 test digits (then cached)
@@ -34,18 +36,27 @@ class ScreenshotScene:
         return self.panel in ("what", "gallery") or self.data_ranges
 
 
-def needs_offscreen() -> bool:
-    """True on Linux without a display, where Qt would otherwise refuse to start."""
-    if os.environ.get("QT_QPA_PLATFORM"):
-        return False
-    return sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    )
+# Messages Qt's offscreen and minimal platforms print for features they simply lack; they read like
+# errors to a person rendering a screenshot, but say nothing about capsviz or the picture.
+HARMLESS_QT_MESSAGES = (
+    "This plugin does not support propagateSizeHints()",
+    "This plugin does not support raise()",
+    "This plugin does not support grabbing the keyboard",
+    "This plugin does not support setParent!",
+)
+
+
+def qt_message_handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Print Qt's warnings as Qt would, except the known-harmless ones of headless platforms."""
+    if any(message.startswith(harmless) for harmless in HARMLESS_QT_MESSAGES):
+        return
+    print(message, file=sys.stderr)
 
 
 def _application() -> QApplication:
     app = QApplication.instance()
     if app is None:
+        qInstallMessageHandler(qt_message_handler)
         app = QApplication(sys.argv[:1])
     app.setApplicationName("capsviz")
     app.setApplicationDisplayName("capsviz")
@@ -155,7 +166,12 @@ def render_screenshot(window: object, path: str, scene: ScreenshotScene | None =
         insight.refresh_all()
     wait_until(lambda: False, 0.3)
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        create_parent_folder(target)
+    except OSError as exc:
+        print(f"capsviz: error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        window.close()
+        return 1
     shown = window.insight_tabs.currentWidget() if scene.panel_only else window
     saved = shown.grab().save(str(target), "PNG")
     window.close()

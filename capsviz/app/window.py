@@ -47,7 +47,6 @@ from capsviz.app.views.routing import RoutingView
 from capsviz.app.views.status import StatusPanel
 from capsviz.data.images import ImageError
 from capsviz.model.capsnet import CapsNet
-from capsviz.model.device import DeviceError
 from capsviz.model.pretrained import TRAIN_HINT, load_pretrained
 from capsviz.model.weights import WeightsError
 
@@ -336,15 +335,6 @@ def path_in_text(text: str) -> str | None:
     return None
 
 
-def _load_model(device: str, weights: str | None) -> tuple[CapsNet | None, str, str]:
-    """The model (ready for the live view), the device actually used and a note for the status bar."""
-    try:
-        return for_live_view(load_pretrained(device=device, weights=weights)), device, ""
-    except DeviceError as exc:
-        note = f"{exc}; running on the CPU instead"
-        return for_live_view(load_pretrained(device="cpu", weights=weights)), "cpu", note
-
-
 def no_model_banner(reason: str) -> str:
     """What the window says when it has no network: why, and how to get one."""
     hint = "" if "train" in reason else f"; {TRAIN_HINT}"
@@ -394,20 +384,20 @@ def create_window(
     insight : bool
         Add the analysis panels (Where, Why, What, …) beside the routing view.
 
+    An explicit ``device`` that this machine lacks raises :class:`~capsviz.model.device.DeviceError`
+    (the command line reports it in one line before any window appears).
     If no weights can be loaded the window still opens, explains how to train
     a network and lets the user load a weights file.
     """
     app = QApplication.instance() or QApplication([])
     theme.apply_theme(app)
-    banner, note = "", ""
+    banner = ""
     if model is None:
         try:
-            model, device, note = _load_model(device, weights)
+            model = for_live_view(load_pretrained(device=device, weights=weights))
         except WeightsError as exc:
             banner = no_model_banner(str(exc))
     window = MainWindow(model, device=device, weights=weights, problem=banner)
     if insight:
         install_insight_panels(window)
-    if note:
-        window.status.show_error(note)
     return window

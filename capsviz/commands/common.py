@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import DEVICE_CHOICES, DeviceError
@@ -32,3 +33,11 @@ def load_model_from_args(args: argparse.Namespace) -> CapsNet:
 def report_error(message: str) -> None:
     """Print ``capsviz: error: …`` on stderr, the way argparse does."""
     print(f"capsviz: error: {message}", file=sys.stderr)
+
+
+def create_parent_folder(path: Path) -> None:
+    """Create the folder an output file goes into, and say so: a mistyped ``--out`` shows at once."""
+    folder = Path(path).parent
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        print(f"created folder {folder}", file=sys.stderr)

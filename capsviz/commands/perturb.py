@@ -10,7 +10,13 @@ from capsviz.analysis.autolabel import load_or_compute_labels
 from capsviz.analysis.figure4 import figure4, render_figure4
 from capsviz.analysis.inference import infer
 from capsviz.analysis.survey import load_or_run_survey
-from capsviz.commands.common import CommandError, add_model_options, load_model_from_args, report_error
+from capsviz.commands.common import (
+    CommandError,
+    add_model_options,
+    create_parent_folder,
+    load_model_from_args,
+    report_error,
+)
 from capsviz.data.images import ImageError, load_image
 from capsviz.data.mnist import load_shipped_test_set
 from capsviz.data.preprocess import preprocess_stages
@@ -65,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         buffer = io.BytesIO()
         render_figure4(grid, labels, title).save(buffer, format="PNG")
         try:
+            create_parent_folder(out)
             atomic_write_bytes(out, buffer.getvalue())
         except OSError as exc:
             raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None

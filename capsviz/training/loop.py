@@ -27,6 +27,18 @@ from capsviz.training.augment import batch_seed, random_shift, to_float
 from capsviz.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from capsviz.training.distributed import all_reduce_sum, barrier, init_topology, shutdown
 
+EVAL_BATCH = 250  # test images per evaluation step: small enough for a bar that moves every few seconds
+
+
+def percent(fraction: float) -> str:
+    """``0.0876`` → ``"8.76 %"``: accuracies as people write them."""
+    return f"{100 * fraction:.2f} %"
+
+
+def epochs_text(count: int) -> str:
+    """``1`` → ``"1 epoch"``, ``3`` → ``"3 epochs"``."""
+    return f"{count} epoch" if count == 1 else f"{count} epochs"
+
 
 class TrainingStopped(RuntimeError):
     """The run ended early (interrupted, diverged, out of memory); the message says why."""
@@ -124,6 +136,18 @@ class Trainer:
     def batches_per_epoch(self) -> int:
         return max(1, len(self.sampler) // self.local_batch)
 
+    def _progress_bar(self, total: int, desc: str, unit: str, initial: int = 0) -> tqdm:
+        """A tqdm bar on stderr for the main process; redrawn every 30 s when stderr is a log file."""
+        return tqdm(
+            total=total,
+            initial=initial,
+            desc=desc,
+            unit=unit,
+            disable=not self.topology.is_main or self.config.quiet,
+            mininterval=0.5 if sys.stderr.isatty() else 30.0,
+            file=sys.stderr,
+        )
+
     def log(self, message: str) -> None:
         if self.topology.is_main and not self.config.quiet:
             print(message, file=sys.stderr, flush=True)
@@ -155,14 +179,8 @@ class Trainer:
         order = torch.tensor(list(iter(self.sampler)), dtype=torch.long)
         self.model.train()
         started, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
-        bar = tqdm(
-            total=self.batches_per_epoch,
-            initial=self.state.batch,
-            desc=f"epoch {epoch + 1}/{cfg.epochs}",
-            unit="batch",
-            disable=not self.topology.is_main or cfg.quiet,
-            mininterval=0.5 if sys.stderr.isatty() else 30.0,
-            file=sys.stderr,
+        bar = self._progress_bar(
+            self.batches_per_epoch, f"epoch {epoch + 1}/{cfg.epochs}", "batch", self.state.batch
         )
         try:
             for index in range(self.state.batch, self.batches_per_epoch):
@@ -226,12 +244,15 @@ class Trainer:
         self.model.eval()
         share = torch.arange(self.topology.rank, len(self.test_x), self.topology.world_size)
         correct = torch.zeros(2, dtype=torch.float64)
-        for start in range(0, len(share), 500):
-            idx = share[start : start + 500]
-            images = to_float(self.test_x[idx]).to(self.device)
-            with autocast_for(self.device, self.config.precision):
-                pred = self.model(images).lengths.argmax(dim=1).cpu()
-            correct += torch.tensor([float((pred == self.test_y[idx]).sum()), float(len(idx))])
+        # The test set takes 35-100 s on two CPU cores: a bar of its own, so the run never looks hung.
+        with self._progress_bar(len(share), "evaluating on the test set", "img") as bar:
+            for start in range(0, len(share), EVAL_BATCH):
+                idx = share[start : start + EVAL_BATCH]
+                images = to_float(self.test_x[idx]).to(self.device)
+                with autocast_for(self.device, self.config.precision):
+                    pred = self.model(images).lengths.argmax(dim=1).cpu()
+                correct += torch.tensor([float((pred == self.test_y[idx]).sum()), float(len(idx))])
+                bar.update(len(idx))
         totals = all_reduce_sum(correct.to(self.device), self.topology).cpu()
         self.model.train()
         return float(totals[0] / max(totals[1], 1.0))
@@ -253,7 +274,7 @@ class Trainer:
         self.state.epoch, self.state.batch = epoch + 1, 0
         self.log(
             f"epoch {epoch + 1}: loss {record['loss']:.4f}, train {record['train_accuracy']:.4f}, "
-            f"test {test_acc:.4%}, {record['images_per_second']:.0f} img/s"
+            f"test {percent(test_acc)}, {record['images_per_second']:.0f} img/s"
         )
         if self.topology.is_main:
             save_weights(

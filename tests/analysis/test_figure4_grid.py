@@ -131,3 +131,22 @@ def test_capsviz_command_line_runs_perturb(digit_png, tmp_path, capsys):
         assert picture.format == "PNG"
     assert main(["perturb", str(tmp_path / "nothing.png"), "--out", str(out)]) != 0
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_perturb_creates_a_missing_output_folder_and_says_so(digit_png, tmp_path, capsys):
+    out = tmp_path / "new" / "deeper" / "g.png"
+    args = _parse(["perturb", str(digit_png), "--out", str(out), "--device", "cpu"])
+    assert args.handler(args) == 0
+    assert out.is_file()
+    assert f"created folder {out.parent}" in capsys.readouterr().err
+    assert args.handler(args) == 0
+    assert "created folder" not in capsys.readouterr().err, "an existing folder is not announced"
+
+
+def test_perturb_into_a_folder_that_cannot_exist_is_one_line(digit_png, tmp_path, capsys):
+    blocker = tmp_path / "a file"
+    blocker.write_text("in the way")
+    args = _parse(["perturb", str(digit_png), "--out", str(blocker / "g.png"), "--device", "cpu"])
+    assert args.handler(args) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("capsviz: error: cannot write") and "\n" not in err

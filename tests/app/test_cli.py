@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from PySide6.QtWidgets import QApplication
 
@@ -89,6 +90,14 @@ def test_screenshot_writes_the_window_as_png(tmp_path, qtbot, capsys, in_process
     assert f"wrote {target}" in capsys.readouterr().out
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+@pytest.mark.parametrize("command", [[], ["predict", "x.png"], ["perturb", "x.png"]])
+def test_an_explicit_missing_gpu_is_the_same_one_line_error_for_window_and_commands(command, capsys):
+    assert main(["--device", "cuda", *command]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no CUDA GPU" in err[0]
+
+
 def test_help_lists_commands_and_options(capsys):
     with pytest.raises(SystemExit) as done:
         main(["--help"])
@@ -112,3 +121,29 @@ def test_python_dash_m_renders_the_whole_app_headless(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert Image.open(target).size == (1400, 900)
+    assert "propagateSizeHints" not in done.stderr, done.stderr
+
+
+def test_auto_warns_once_and_runs_on_the_cpu_when_the_gpu_is_unusable(monkeypatch, capsys):
+    from capsviz.model import device
+
+    monkeypatch.setattr(device.torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(device, "cuda_problem", lambda: "CUDA driver version is insufficient")
+    device._auto_device.cache_clear()
+    try:
+        assert device.resolve_device("auto").type in ("cpu", "mps")
+        assert device.resolve_device("auto").type in ("cpu", "mps")
+    finally:
+        device._auto_device.cache_clear()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["capsviz: warning: the GPU cannot be used (CUDA driver version is insufficient); running on the CPU"]
+
+
+def test_qt_messages_of_headless_platforms_are_hidden_and_real_warnings_kept(capsys):
+    from PySide6.QtCore import QtMsgType
+
+    from capsviz.app.launch import qt_message_handler
+
+    qt_message_handler(QtMsgType.QtWarningMsg, None, "This plugin does not support propagateSizeHints()")
+    qt_message_handler(QtMsgType.QtWarningMsg, None, "QPainter::begin: Paint device returned engine == 0")
+    assert capsys.readouterr().err.splitlines() == ["QPainter::begin: Paint device returned engine == 0"]

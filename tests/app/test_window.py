@@ -289,16 +289,14 @@ def test_routing_keyboard_shortcuts(window, qtbot):
     assert not window.state.playing
 
 
-def test_unavailable_device_falls_back_to_the_cpu_and_says_so(qtbot):
+def test_an_explicit_device_this_machine_lacks_is_an_error_as_on_the_command_line(qtbot):
     from capsviz.app import create_window
+    from capsviz.model.device import DeviceError
 
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    win = create_window(device="cuda", insight=False)
-    qtbot.addWidget(win)
-    assert "CUDA" in win.status.currentMessage() and "CPU instead" in win.status.currentMessage()
-    assert win.status.device.text().startswith("CPU") and win.controller.device == "cpu"
-    win.close()
+    with pytest.raises(DeviceError, match="no CUDA GPU"):
+        create_window(device="cuda", insight=False)
 
 
 def test_save_screenshot(window, tmp_path):

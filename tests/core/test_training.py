@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import torch
 
 from capsviz.model.weights import read_weights
-from capsviz.training.cli import main
+from capsviz.training.cli import build_parser, main
+from capsviz.training.loop import epochs_text, percent
 
 
 def run(tmp_path, name: str, data_dir: str, *extra: str) -> int:
@@ -21,8 +23,14 @@ def run(tmp_path, name: str, data_dir: str, *extra: str) -> int:
 
 def test_two_batch_run_writes_weights_progress_and_metadata(tmp_path, tiny_mnist_dir, capsys) -> None:
     assert run(tmp_path, "w.safetensors", tiny_mnist_dir, "--epochs", "1") == 0
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.err
     assert "loss=" in err and "acc=" in err and "img_s=" in err and "2/2" in err
+    assert "evaluating on the test set" in err and "64/64" in err
+    assert f"MNIST: the existing folder {tiny_mnist_dir}" in err
+    final = captured.out
+    assert "after 1 epoch" in final and "after 1 epochs" not in final
+    assert re.search(r"test accuracy \d{1,3}\.\d\d %", final)
     _tensors, meta = read_weights(tmp_path / "w.safetensors")
     assert meta["epochs"] == "1" and 0.0 <= float(meta["test_accuracy"]) <= 1.0
     assert json.loads(meta["history"])[0]["epoch"] == 1
@@ -57,3 +65,15 @@ def test_unwritable_output_is_a_one_line_error(tmp_path, tiny_mnist_dir, capsys)
     assert run(blocker, "w.safetensors", tiny_mnist_dir, "--epochs", "1", "--quiet") == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ")
+
+
+def test_help_shows_every_default() -> None:
+    parser = build_parser()
+    text = parser.format_help()
+    assert "(default: 30)" in text and "(default: 0.95)" in text and "(default: auto)" in text
+    assert text.count("(default:") == len(parser._actions) - 1
+
+
+def test_accuracies_and_epoch_counts_read_as_people_write_them() -> None:
+    assert percent(0.0876) == "8.76 %" and percent(0.996) == "99.60 %"
+    assert epochs_text(1) == "1 epoch" and epochs_text(14) == "14 epochs"

@@ -10,7 +10,11 @@ from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import resolve_device
 from capsviz.model.weights import WeightsError, load_weights, shipped_weights_path
 
-TRAIN_HINT = "train one with: python train_model.py --out resources/capsnet.safetensors"
+# A path of the person's own: writing into resources/ would overwrite (or shadow) the shipped weights.
+TRAIN_HINT = (
+    "train your own with: python train_model.py --out my-capsnet.safetensors, "
+    "then open it with: capsviz --weights my-capsnet.safetensors"
+)
 
 
 def load_pretrained(device: str | torch.device = "cpu", weights: str | os.PathLike | None = None) -> CapsNet:

@@ -136,7 +136,8 @@ def test_auto_warns_once_and_runs_on_the_cpu_when_the_gpu_is_unusable(monkeypatc
     finally:
         device._auto_device.cache_clear()
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["capsviz: warning: the GPU cannot be used (CUDA driver version is insufficient); running on the CPU"]
+    reason = "CUDA driver version is insufficient"
+    assert err == [f"capsviz: warning: the GPU cannot be used ({reason}); running on the CPU"]
 
 
 def test_qt_messages_of_headless_platforms_are_hidden_and_real_warnings_kept(capsys):

@@ -460,6 +460,8 @@ def test_without_shipped_weights_the_app_opens_says_how_to_train_and_recovers(
     win.show()
     assert win.controller.model is None and win.banner.isVisible()
     assert "no shipped weights" in win.banner.text() and "python train_model.py" in win.banner.text()
+    assert "--out resources/" not in win.banner.text(), "never suggest overwriting the shipped weights"
+    assert "capsviz --weights my-capsnet.safetensors" in win.banner.text()
     assert win.status.model.text() == "no model loaded"
     canvas = win.canvas
     keys = Qt.KeyboardModifier.NoModifier

@@ -25,6 +25,7 @@ QWidget {{ color: {TEXT}; }}
 QFrame#panel {{ background: {PANEL}; border: 1px solid {PANEL_BORDER}; border-radius: 8px; }}
 QLabel#panelTitle {{ color: {TEXT}; font-weight: 600; font-size: 11pt; }}
 QLabel#panelHint, QLabel#caption {{ color: {MUTED}; }}
+QLabel#emptyMessage {{ color: {MUTED}; font-size: 12pt; }}
 QLabel#banner {{ background: #4a3512; color: #ffe2a8; border: 1px solid #8a6420;
                  border-radius: 6px; padding: 8px 12px; }}
 QToolBar {{ background: {WINDOW}; border: none; spacing: 6px; padding: 4px 6px; }}

@@ -35,6 +35,7 @@ from capsviz.app.menus import build_menus
 from capsviz.app.protocols import Views
 from capsviz.app.state import AppState
 from capsviz.app.views.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
+from capsviz.app.views.empty_state import EmptyState, Needs, empty_message
 from capsviz.app.views.insight_overlays import InsightOverlays
 from capsviz.app.views.lengths import LengthPlot
 from capsviz.app.views.network_input import NetworkInputView
@@ -88,6 +89,9 @@ class MainWindow(QMainWindow):
         self.controller.modelReplaced.connect(lambda _model: self.banner.hide())
         self.setStatusBar(self.status)
         self.resize(*WINDOW_SIZE)
+        self.state.outputsChanged.connect(self.update_empty_states)
+        self.state.modelChanged.connect(self.update_empty_states)
+        self.update_empty_states()
 
     # construction ------------------------------------------------------
     def _build_views(self) -> None:
@@ -123,7 +127,8 @@ class MainWindow(QMainWindow):
         self.insight_tabs = QTabWidget()
         self.insight_tabs.setObjectName("insightTabs")
         self.insight_tabs.setDocumentMode(False)
-        self.insight_tabs.addTab(self.routing_view, "Routing")
+        self.empty_pages = [EmptyState(self.routing_view, Needs.INPUT)]
+        self.insight_tabs.addTab(self.empty_pages[0], "Routing")
         self.insight_tabs.setTabToolTip(0, self.routing_view.toolTip())
         splitter.addWidget(self.insight_tabs)
         splitter.setSizes([450, 440, 480])
@@ -218,21 +223,34 @@ class MainWindow(QMainWindow):
         return label
 
     # plug-in point for analysis panels ---------------------------------
-    def add_insight_panel(self, title: str, widget: QWidget) -> int:
+    def add_insight_panel(self, title: str, widget: QWidget, needs: Needs = Needs.INPUT) -> int:
         """Add an analysis panel as a tab beside the routing view; returns its tab index.
 
         The panel sits in a scroll area, so a panel that needs more room than the
-        window gives scrolls instead of stretching the window.
+        window gives scrolls instead of stretching the window. Until it has what
+        it ``needs``, a sentence saying what to do stands in its place.
         """
         scroller = QScrollArea()
         scroller.setObjectName(f"insightPage{self.insight_tabs.count()}")
         scroller.setWidgetResizable(True)
         scroller.setFrameShape(QScrollArea.Shape.NoFrame)
         scroller.setWidget(widget)
-        index = self.insight_tabs.addTab(scroller, title.replace("&", "&&"))
+        page = EmptyState(scroller, needs)
+        self.empty_pages.append(page)
+        index = self.insight_tabs.addTab(page, title.replace("&", "&&"))
         if widget.toolTip():
             self.insight_tabs.setTabToolTip(index, widget.toolTip())
+        self.update_empty_states()
         return index
+
+    def update_empty_states(self) -> None:
+        """Each tab shows its content, or what to do first (load a network, draw, keep a digit)."""
+        insight = getattr(self, "insight", None)
+        has_model = self.controller.model is not None
+        has_input = self.state.outputs is not None
+        has_history = insight is not None and bool(insight.history.entries)
+        for page in self.empty_pages:
+            page.show_message(empty_message(page.needs, has_model, has_input, has_history))
 
     def show_insight_image(self, image: np.ndarray) -> None:
         """Show and classify an image a panel asks for (e.g. a counterfactual digit)."""
@@ -354,7 +372,7 @@ def install_insight_panels(window: MainWindow) -> bool:
         raise
     insight = InsightPanels(window.controller.model, parent=window)
     for title, widget in insight.panels:
-        window.add_insight_panel(title, widget)
+        window.add_insight_panel(title, widget, insight.needs_of(widget))
     insight.bind_state(window.state)
     insight.imageRequested.connect(window.show_insight_image)
     insight.sampleRequested.connect(window.controller.show_sample)
@@ -364,6 +382,9 @@ def install_insight_panels(window: MainWindow) -> bool:
     insight.statsReady.connect(window.insight_overlays.set_stats)
     insight.labelsReady.connect(window.insight_overlays.set_labels)
     window.closing.connect(insight.shutdown)
+    window.canvas.strokeActiveChanged.connect(insight.surveyor.set_paused)
+    insight.surveyor.progress.connect(window.status.show_survey)
+    window.status.surveyCancelRequested.connect(lambda: insight.surveyor.cancel(0))
     window.insight = insight
     return True
 

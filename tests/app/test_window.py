@@ -255,7 +255,7 @@ def test_insight_panels_plug_in_and_help_lists_shortcuts(window, qtbot):
     index = window.add_insight_panel("Analysis", panel)
     assert (
         window.insight_tabs.tabText(index) == "Analysis"
-        and window.insight_tabs.widget(0) is window.routing_view
+        and window.insight_tabs.widget(0).content is window.routing_view
     )
     window.show_shortcuts()
     dialog = window.findChild(QWidget, "shortcutsDialog")

@@ -45,10 +45,13 @@ from capsviz.app.insight.survey_task import SurveyBinding, SurveyResult
 from capsviz.app.insight.what_panel import WhatPanel
 from capsviz.app.insight.where_panel import WherePanel
 from capsviz.app.insight.why_panel import WhyPanel
+from capsviz.app.views.empty_state import Needs
 from capsviz.model.capsnet import CapsNet, CapsOutput, RoutingTrace
 
 NAMES = ("where", "why", "what", "counterfactual", "invariance", "compare", "gallery")
 TITLES = ("Where", "Why", "What", "Counterfactuals", "Invariance", "Compare & keep", "Gallery")
+# What each panel needs before it shows anything; the rest need an input on show.
+NEEDS = {"compare": Needs.INPUT_OR_HISTORY, "gallery": Needs.MODEL}
 
 
 class InsightPanels(QObject):
@@ -148,6 +151,11 @@ class InsightPanels(QObject):
         if event.type() == QEvent.Type.Show:
             self._refresh(only=next(n for n in NAMES if getattr(self, n) is watched))
         return False
+
+    def needs_of(self, widget: QWidget) -> Needs:
+        """What the panel ``widget`` needs before it has something to show."""
+        name = next(n for n in NAMES if getattr(self, n) is widget)
+        return NEEDS.get(name, Needs.INPUT)
 
     # inputs ------------------------------------------------------------
     def set_model(self, model: CapsNet | None) -> None:

@@ -52,11 +52,14 @@ class DrawingCanvas(QWidget):
         Whether undo and redo are possible.
     eraserChanged(bool)
         Eraser mode switched.
+    strokeActiveChanged(bool)
+        A stroke began (True) or ended (False): background work holds off meanwhile.
     """
 
     imageChanged = Signal(object, float)
     historyChanged = Signal(bool, bool)
     eraserChanged = Signal(bool)
+    strokeActiveChanged = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -240,6 +243,7 @@ class DrawingCanvas(QWidget):
         point = self._stroke[0]
         path = QPainterPath(point)
         path.lineTo(point + QPointF(0.01, 0.0))
+        self.strokeActiveChanged.emit(True)
         self._paint(path)
 
     def _extend(self, position: QPointF, width: float) -> None:
@@ -261,6 +265,7 @@ class DrawingCanvas(QWidget):
             path.lineTo(last)
             self._paint(path)
         self._stroke = []
+        self.strokeActiveChanged.emit(False)
 
     def _paint(self, path: QPainterPath) -> None:
         colour = QColor(0, 0, 0) if self._stroke_erases else QColor(255, 255, 255)

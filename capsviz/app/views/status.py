@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QStatusBar, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from capsviz.app import theme
 from capsviz.app.inference import Sample
@@ -14,7 +14,15 @@ ERROR_MS = 12000
 
 
 class StatusPanel(QStatusBar):
-    """Permanent facts on the right, messages and errors on the left."""
+    """Permanent facts on the right, messages and errors on the left.
+
+    Signals
+    -------
+    surveyCancelRequested()
+        The person stopped the test-set survey with the button beside its progress bar.
+    """
+
+    surveyCancelRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +46,24 @@ class StatusPanel(QStatusBar):
         self.latency.setObjectName("latencyStatus")
         self.latency.setToolTip("Time of the last preprocessing + routing + decoding, off the GUI thread")
         self.latency.setMinimumWidth(130)
+        self.survey = QProgressBar()
+        self.survey.setObjectName("surveyProgress")
+        self.survey.setMaximumWidth(260)
+        self.survey.setMaximumHeight(16)
+        self.survey.setToolTip(
+            "The What and Gallery panels survey the 10,000 MNIST test digits once (cached afterwards) "
+            "for the pose statistics, the dimension names and the gallery. It runs at low priority "
+            "and pauses while you draw."
+        )
+        self.survey.hide()
+        self.survey_stop = QToolButton()
+        self.survey_stop.setObjectName("surveyStop")
+        self.survey_stop.setText("✕")
+        self.survey_stop.setToolTip("Stop the survey (the digits done so far stay cached)")
+        self.survey_stop.clicked.connect(self.surveyCancelRequested)
+        self.survey_stop.hide()
+        self.addPermanentWidget(self.survey)
+        self.addPermanentWidget(self.survey_stop)
         self.addPermanentWidget(self.busy)
         for label in (self.sample, self.model, self.device, self.latency):
             self.addPermanentWidget(label)
@@ -51,6 +77,17 @@ class StatusPanel(QStatusBar):
         accuracy = "" if info.accuracy is None else f" · test accuracy {info.accuracy:.2%}"
         self.model.setText(f"{info.name}{accuracy}")
         self.device.setText(info.device)
+
+    def show_survey(self, done: int, total: int, paused: bool) -> None:
+        """The test-set survey's progress; hidden once it is done (``done >= total``)."""
+        running = done < total
+        self.survey.setVisible(running)
+        self.survey_stop.setVisible(running)
+        if running:
+            self.survey.setRange(0, total)
+            self.survey.setValue(done)
+            state = "paused while you draw" if paused else f"{done:,} / {total:,}"
+            self.survey.setFormat(f"surveying test digits: {state}")
 
     def show_latency(self, milliseconds: float | None) -> None:
         self.latency.setText("" if milliseconds is None else f"inference {milliseconds:.1f} ms")

@@ -370,7 +370,38 @@ def build_parser() -> argparse.ArgumentParser:
         "--accuracy", action="store_true", help="also count bf16 vs fp32 test-set prediction changes"
     )
     p.add_argument("--progress", action="store_true", help="name each case on stderr as it finishes")
+    p.add_argument(
+        "--drawing",
+        action="store_true",
+        help="instead of timings: accuracy on MNIST test digits replayed as drawings on the real canvas",
+    )
+    p.add_argument("--count", type=int, default=200, help="test digits per drawing cell (with --drawing)")
     return p
+
+
+def run_drawing(args: argparse.Namespace) -> str:
+    """The drawing benchmark (Qt on the offscreen platform where there is no display)."""
+    from capsviz.qt_platform import needs_offscreen
+
+    if needs_offscreen():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+    from tqdm import tqdm
+
+    from capsviz.app.drawing_bench import format_drawing_report, run_drawing_bench
+    from capsviz.data.mnist import load_shipped_test_set
+
+    _app = QApplication.instance() or QApplication([])
+    model, _source = load_model(args.weights, resolve_device(args.device))
+    images, labels = load_shipped_test_set()
+    with tqdm(desc="drawings", unit="drawing", file=sys.stderr) as bar:
+
+        def advance(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = run_drawing_bench(model.eval(), images, labels, args.count, progress=advance)
+    return json.dumps(report, indent=2) if args.json else format_drawing_report(report, args.markdown)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -379,6 +410,13 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --threads must be at least 1", file=sys.stderr)
         return 2
     torch.set_num_threads(args.threads)
+    if args.drawing:
+        try:
+            print(run_drawing(args))
+        except (WeightsError, RuntimeError, OSError) as exc:
+            print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 2
+        return 0
     try:
         report = run(args)
     except (WeightsError, RuntimeError) as exc:

@@ -17,13 +17,21 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from capsviz.app.inference import InferenceRequest, InferenceResult, Sample, bin_canvas, decode_pose
+from capsviz.app.inference import (
+    InferenceRequest,
+    InferenceResult,
+    Sample,
+    bin_canvas,
+    bin_strokes,
+    decode_pose,
+)
 from capsviz.app.latency import LatencyLog
 from capsviz.app.playback import RoutingPlayback
 from capsviz.app.protocols import Views
 from capsviz.app.state import N_POSE, AppState, ModelInfo
 from capsviz.app.worker import InferenceWorker
 from capsviz.data.mnist import load_shipped_test_set
+from capsviz.data.strokes import Stroke
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import describe_device
 
@@ -142,7 +150,8 @@ class Controller(QObject):
     # input -------------------------------------------------------------
     def submit_drawing(self, pixels: np.ndarray, event_time: float | None = None) -> int:
         """Classify the canvas drawing (newest wins); returns the request's generation."""
-        return self._submit(bin_canvas(pixels), "canvas", event_time=event_time)
+        strokes = bin_strokes(self.views.canvas.strokes())
+        return self._submit(bin_canvas(pixels), "canvas", event_time=event_time, strokes=strokes)
 
     def open_image(self, path: str | Path, origin: str = "file") -> int:
         """Read, show and classify an image file; a bad file is reported and nothing changes."""
@@ -160,7 +169,7 @@ class Controller(QObject):
         images, labels = loaded
         index %= len(images)
         sample = Sample(index, int(labels[index]))
-        return self._submit(images[index], "sample", preview=True, sample=sample)
+        return self._submit(images[index], "sample", preview=True, sample=sample, normalise_width=False)
 
     def next_sample(self, step: int = 1) -> int:
         current = self.state.sample.index if self.state.sample is not None else -1 if step > 0 else 0
@@ -199,13 +208,18 @@ class Controller(QObject):
         preview: bool = False,
         sample: Sample | None = None,
         event_time: float | None = None,
+        strokes: tuple[Stroke, ...] | None = None,
+        normalise_width: bool = True,
     ) -> int:
+        """Ask the worker for an answer; MNIST test digits are MNIST already, so their width is kept."""
         request = InferenceRequest(
             source=source,
             iterations=self.state.iterations,
             origin=origin,
             sample=sample,
             preview=preview,
+            strokes=strokes,
+            normalise_width=normalise_width and self.state.normalise_width,
             event_time=time.perf_counter() if event_time is None else event_time,
         )
         return self.worker.submit(request)
@@ -220,7 +234,13 @@ class Controller(QObject):
         if self._last_result is None:
             return None
         last = self._last_result.request
-        return self._submit(self._last_result.array, "rerun", sample=last.sample)
+        return self._submit(
+            self._last_result.array,
+            "rerun",
+            sample=last.sample,
+            strokes=last.strokes,
+            normalise_width=last.sample is None,
+        )
 
     def _apply_result(self, result: InferenceResult) -> None:
         if result.generation <= self._shown_generation:
@@ -288,6 +308,13 @@ class Controller(QObject):
             self.playback.follow_last = True
             self.rerun()
 
+    def set_normalise_width(self, on: bool) -> None:
+        """Feed the network MNIST's stroke width (``True``) or the strokes as drawn, re-running the input."""
+        before = self.state.normalise_width
+        self.state.set_normalise_width(on)
+        if self.state.normalise_width != before:
+            self.rerun()
+
     def toggle_playing(self) -> None:
         """Play or pause the routing animation."""
         self.playback.toggle()
@@ -339,7 +366,9 @@ class Controller(QObject):
         self.views.status.show_sample(self.state.sample, self.state.prediction)
 
     def _render_input(self) -> None:
+        stages = self.state.stages
         self.views.network_input.show_input(self.state.input_image)
+        self.views.network_input.show_width(None if stages is None else stages.width)
 
     def _render_outputs(self) -> None:
         outputs = self.state.outputs

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from capsviz.data.images import load_image
 from capsviz.data.preprocess import Preprocessed, preprocess_stages
+from capsviz.data.strokes import Stroke
 from capsviz.model.capsnet import CapsNet, RoutingTrace
 from capsviz.model.device import native_bfloat16
 
@@ -39,6 +40,8 @@ class InferenceRequest:
     worker, so a large photo never blocks the GUI). ``origin`` says what asked
     (``canvas``, ``file``, ``paste``, ``sample`` or ``rerun``); ``preview`` asks
     for the input fitted to the canvas, to show loaded images there.
+    ``strokes`` are the drawing's strokes in the source's pixel coordinates
+    (None: a picture); ``normalise_width`` brings the stroke width to MNIST's.
     ``event_time`` is the ``time.perf_counter()`` of the user action;
     ``first_event_time`` the oldest action merged into this request when newer
     requests replaced older ones (for latency logging).
@@ -49,6 +52,8 @@ class InferenceRequest:
     origin: str = "canvas"
     sample: Sample | None = None
     preview: bool = False
+    strokes: tuple[Stroke, ...] | None = None
+    normalise_width: bool = True
     event_time: float = field(default_factory=time.perf_counter)
     first_event_time: float | None = None
 
@@ -176,12 +181,21 @@ def infer(model: CapsNet | None, request: InferenceRequest, generation: int = 0)
     """
     start = time.perf_counter()
     array = load_image(request.source) if isinstance(request.source, str) else np.asarray(request.source)
-    stages = preprocess_stages(array)
+    stages = preprocess_stages(array, request.strokes, request.normalise_width)
     outputs = None
     if model is not None and not stages.empty:
         outputs = run_network(model, stages.image, request.iterations)
     preview = fit_to_square(stages.ink, CANVAS_PIXELS) if request.preview else None
     return InferenceResult(generation, request, array, stages, outputs, preview, time.perf_counter() - start)
+
+
+def bin_strokes(
+    strokes: tuple[Stroke, ...] | None, factor: int = CANVAS_BINNING
+) -> tuple[Stroke, ...] | None:
+    """The canvas's strokes in the coordinates of :func:`bin_canvas`'s picture."""
+    if strokes is None:
+        return None
+    return tuple(Stroke(s.points / factor, s.width / factor, s.erase) for s in strokes)
 
 
 def bin_canvas(pixels: np.ndarray, factor: int = CANVAS_BINNING) -> np.ndarray:

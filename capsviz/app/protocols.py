@@ -23,10 +23,16 @@ class CanvasView(Protocol):
     def show_array(self, pixels: np.ndarray) -> None:
         """Replace the drawing with ``pixels`` (uint8, white ink on black), undoably."""
 
+    def strokes(self) -> tuple | None:
+        """The strokes the drawing is made of, or None when a picture was put on the canvas."""
+
 
 class InputView(Protocol):
     def show_input(self, image: np.ndarray | None) -> None:
         """Show the ``[28, 28]`` network input (None: nothing drawn)."""
+
+    def show_width(self, how: str | None) -> None:
+        """Say how the stroke width was brought to MNIST's (``Preprocessed.width``)."""
 
 
 class PredictionView(Protocol):

@@ -55,6 +55,7 @@ class AppState(QObject):
     latencyChanged = Signal()
     modelChanged = Signal()
     sampleChanged = Signal()
+    normaliseWidthChanged = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +67,7 @@ class AppState(QObject):
         self._reconstructions: tuple[np.ndarray, np.ndarray] | None = None
         self._routing_iteration = 0
         self._iterations = 3
+        self._normalise_width = True
         self._playing = False
         self._latency_ms: float | None = None
         self._model: ModelInfo | None = None
@@ -167,6 +169,16 @@ class AppState(QObject):
         if count != self._iterations:
             self._iterations = count
             self.iterationsChanged.emit()
+
+    @property
+    def normalise_width(self) -> bool:
+        """Whether drawings and pictures reach the network with MNIST's stroke width (else as drawn)."""
+        return self._normalise_width
+
+    def set_normalise_width(self, on: bool) -> None:
+        if bool(on) != self._normalise_width:
+            self._normalise_width = bool(on)
+            self.normaliseWidthChanged.emit()
 
     @property
     def routing_iteration(self) -> int:

@@ -9,11 +9,15 @@ step is kept so the app can show what happened.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from capsviz.data.stroke_width import Region, normalise_raster_width, relative_width
+from capsviz.data.strokes import Stroke, render_strokes
 
 SIZE = 28
 BOX = 20
@@ -42,6 +46,13 @@ class Preprocessed:
         Whether the input was dark ink on a light background.
     offset : tuple of int or None
         ``(top, left)`` where ``scaled`` was pasted into the 28×28 image.
+    source : tuple of float or None
+        ``(top, left, height, width)`` of the input that ``scaled`` shows; the ink's box,
+        or a little more where thickened strokes reach past it.
+    width : str
+        How the stroke width was brought to MNIST's: ``"strokes"`` (re-drawn from the
+        recorded strokes), ``"thinned"`` / ``"thickened"`` (a picture), ``"kept"`` (already
+        MNIST-like) or ``"raw"`` (not normalised on request).
     """
 
     image: np.ndarray
@@ -51,6 +62,8 @@ class Preprocessed:
     scaled: np.ndarray
     inverted: bool
     offset: tuple[int, int] | None = None
+    source: Region | None = None
+    width: str = "raw"
 
     @property
     def empty(self) -> bool:
@@ -64,11 +77,11 @@ class Preprocessed:
         (where a capsule looks, say) can be laid over the person's own drawing.
         None when the input held no ink.
         """
-        if self.box is None or self.offset is None:
+        if self.source is None or self.offset is None:
             return None
-        top, left, bottom, right = self.box
-        step_y = (bottom - top) / self.scaled.shape[0]
-        step_x = (right - left) / self.scaled.shape[1]
+        top, left, height, width = self.source
+        step_y = height / self.scaled.shape[0]
+        step_x = width / self.scaled.shape[1]
         return top - self.offset[0] * step_y, left - self.offset[1] * step_x, SIZE * step_y, SIZE * step_x
 
 
@@ -77,8 +90,16 @@ def preprocess(array: np.ndarray) -> np.ndarray:
     return preprocess_stages(array).image
 
 
-def preprocess_stages(array: np.ndarray) -> Preprocessed:
-    """Like :func:`preprocess`, keeping every intermediate stage."""
+def preprocess_stages(
+    array: np.ndarray, strokes: Sequence[Stroke] | None = None, normalise_width: bool = True
+) -> Preprocessed:
+    """Like :func:`preprocess`, keeping every intermediate stage.
+
+    ``strokes`` (in the array's pixel coordinates), when the picture is a drawing
+    made of them, are re-drawn with MNIST's relative stroke width; a picture
+    without strokes is thinned or thickened toward it instead.
+    ``normalise_width=False`` leaves the strokes as they are (to compare).
+    """
     gray, alpha = _to_gray(array)
     ink, inverted = _ink(gray, alpha)
     empty = np.zeros((SIZE, SIZE), np.float32)
@@ -86,11 +107,37 @@ def preprocess_stages(array: np.ndarray) -> Preprocessed:
     if box is None:
         return Preprocessed(empty, gray, ink, None, np.zeros((0, 0), np.float32), inverted)
     top, left, bottom, right = box
-    scaled = _scale_longest_side(ink[top:bottom, left:right], BOX)
+    region, source, how = ink[top:bottom, left:right], (top, left, bottom - top, right - left), "raw"
+    if normalise_width:
+        region, source, how = _normalise_width(region, source, strokes)
+    scaled = _scale_longest_side(region, BOX)
     offset = _mass_centred_offset(scaled)
     image = np.zeros((SIZE, SIZE), np.float32)
     image[offset[0] : offset[0] + scaled.shape[0], offset[1] : offset[1] + scaled.shape[1]] = scaled
-    return Preprocessed(image, gray, ink, box, scaled, inverted, offset)
+    source = tuple(float(v) for v in source)
+    return Preprocessed(image, gray, ink, box, scaled, inverted, offset, source, how)
+
+
+def _normalise_width(
+    region: np.ndarray, source: Region, strokes: Sequence[Stroke] | None
+) -> tuple[np.ndarray, Region, str]:
+    """The ink with MNIST's relative stroke width, the input region it covers, and how it was made."""
+    top, left, height, width = source
+    rendered = render_strokes(strokes) if strokes else None
+    if rendered is not None:
+        box = _ink_box(rendered.ink)
+        if box is not None:
+            r0, c0, r1, c1 = box
+            x0, y0 = rendered.origin
+            step = 1.0 / rendered.scale
+            covered = (y0 + r0 * step, x0 + c0 * step, (r1 - r0) * step, (c1 - c0) * step)
+            return rendered.ink[r0:r1, c0:c1], covered, "strokes"
+    seen = relative_width(_scale_longest_side(region, BOX))
+    changed, (dy, dx, new_height, new_width) = normalise_raster_width(region, seen)
+    if changed is region:
+        return region, source, "kept"
+    how = "thickened" if new_height > height or new_width > width else "thinned"
+    return changed, (top + dy, left + dx, new_height, new_width), how
 
 
 def _normalise(channel: np.ndarray) -> np.ndarray:

@@ -26,3 +26,9 @@ def draw_stroke(canvas, points: list[tuple[float, float]], button=Qt.MouseButton
         for t in np.linspace(0.0, 1.0, 12)[1:]:
             QTest.mouseMove(canvas, canvas_point(canvas, x0 + t * (x1 - x0), y0 + t * (y1 - y0)))
     QTest.mouseRelease(canvas, button, Qt.KeyboardModifier.NoModifier, canvas_point(canvas, *points[-1]))
+
+
+def all_answered(window) -> bool:
+    """True once the window shows the answer to the newest request (no partial stroke is on show)."""
+    controller = window.controller
+    return controller.shown_generation == controller.worker.generation

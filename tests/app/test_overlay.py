@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from capsviz.analysis.where import fold, to_input
-from tests.app.app_helpers import WAIT_MS, draw_stroke
+from tests.app.app_helpers import WAIT_MS, all_answered, draw_stroke
 
 
 def expected(outputs, digit: int, iteration: int) -> np.ndarray:
@@ -64,7 +64,7 @@ def test_drawing_on_the_canvas_is_tinted_where_the_capsule_looks(window, qtbot):
     """A '1' drawn in the canvas's upper-left quarter: the tint lies over that quarter, not the centre."""
     canvas = window.canvas
     draw_stroke(canvas, [(0.2, 0.08), (0.18, 0.45)])
-    qtbot.waitUntil(lambda: window.state.outputs is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.state.outputs is not None and all_answered(window), timeout=WAIT_MS)
     assert canvas.overlay() is None
     plain = canvas.grab().toImage()
 

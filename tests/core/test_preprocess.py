@@ -99,7 +99,7 @@ def test_field_in_input_lays_the_28px_grid_back_onto_the_drawing(shape: tuple[in
     top, left = rng.integers(0, shape[0] // 3), rng.integers(0, shape[1] // 3)
     img[top : top + shape[0] // 2, left : left + 8] = 255  # an L: a bar and a foot
     img[top + shape[0] // 2 - 8 : top + shape[0] // 2, left : left + shape[1] // 2] = 255
-    stages = preprocess_stages(img)
+    stages = preprocess_stages(img, normalise_width=False)  # the geometry alone; thickened below
     field_top, field_left, height, width = stages.field_in_input()
     rows, cols = np.nonzero(stages.image > 0.5)
     ys = (field_top + (rows + 0.5) * height / 28).astype(int)

@@ -19,6 +19,7 @@ from safetensors.torch import save_file
 
 from capsviz.data.images import MAX_PIXELS, WORK_SIDE
 from capsviz.model.weights import save_weights
+from tests.app.app_helpers import all_answered
 
 WAIT_MS = 30_000  # generous: CI shares two cores with other jobs
 SEVEN = 0  # index of a 7 in the shipped MNIST test set
@@ -53,11 +54,6 @@ def canvas_point(canvas, fx: float, fy: float) -> QPoint:
     side = min(canvas.width(), canvas.height())
     left, top = (canvas.width() - side) // 2, (canvas.height() - side) // 2
     return QPoint(left + round(fx * side), top + round(fy * side))
-
-
-def all_answered(window) -> bool:
-    controller = window.controller
-    return controller.shown_generation == controller.worker.generation
 
 
 def prediction(window) -> str:

@@ -21,6 +21,7 @@ from capsviz.app.inference import infer
 from capsviz.app.views.canvas import HISTORY_LIMIT, MAX_BRUSH, MIN_BRUSH
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.weights import save_weights
+from tests.app.app_helpers import all_answered
 
 WAIT_MS = 30_000  # generous: CI shares two cores with other jobs
 SEVEN = 0  # index of a 7 in the shipped MNIST test set
@@ -50,11 +51,6 @@ def canvas_point(canvas, fx: float, fy: float) -> QPoint:
 
 def prediction(window) -> str:
     return window.prediction.text()
-
-
-def all_answered(window) -> bool:
-    controller = window.controller
-    return controller.shown_generation == controller.worker.generation
 
 
 def show_seven(qtbot, window) -> None:

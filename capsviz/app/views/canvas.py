@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from capsviz.app import theme
 from capsviz.app.inference import CANVAS_PIXELS
 from capsviz.app.views.network_input import tint_qimage
+from capsviz.data.strokes import Stroke
 
 HISTORY_LIMIT = 100  # undo steps kept (200 KB each), so memory stays bounded
 DEFAULT_BRUSH = 34
@@ -75,8 +76,10 @@ class DrawingCanvas(QWidget):
         self._image.fill(0)
         self._display: QImage | None = None  # the bitmap at screen resolution
         self._blank = True
-        self._undo: list[QImage] = []
-        self._redo: list[QImage] = []
+        # Each drawing is its bitmap and the strokes it was made of (None once a picture was put on it).
+        self._strokes: list[Stroke] | None = []
+        self._undo: list[tuple[QImage, list[Stroke] | None]] = []
+        self._redo: list[tuple[QImage, list[Stroke] | None]] = []
         self._brush = DEFAULT_BRUSH
         self._eraser = False
         self._stroke: list[QPointF] = []
@@ -101,6 +104,23 @@ class DrawingCanvas(QWidget):
         row = self._image.bytesPerLine()
         data = np.frombuffer(self._image.constBits(), np.uint8).reshape(CANVAS_PIXELS, row)
         return data[:, :CANVAS_PIXELS].copy()
+
+    def strokes(self) -> tuple[Stroke, ...] | None:
+        """The strokes the drawing is made of (points in canvas pixels), the one under way included.
+
+        None when a picture was put on the canvas (opened, pasted, a test digit):
+        then the bitmap is all there is.
+        """
+        if self._strokes is None:
+            return None
+        done = tuple(self._strokes)
+        if self._stroke:
+            done += (self._current_stroke(),)
+        return done
+
+    def _current_stroke(self) -> Stroke:
+        points = np.array([(p.x(), p.y()) for p in self._stroke], np.float64)
+        return Stroke(points, self._stroke_width, self._stroke_erases)
 
     def is_blank(self) -> bool:
         """True when nothing is drawn."""
@@ -139,20 +159,21 @@ class DrawingCanvas(QWidget):
             return
         self._remember()
         self._image.fill(0)
+        self._strokes = []
         self._replaced()
         self._changed()
 
     def undo(self) -> None:
         if self._undo:
-            self._redo.append(self._image)
-            self._image = self._undo.pop()
+            self._redo.append((self._image, self._strokes))
+            self._image, self._strokes = self._undo.pop()
             self._replaced()
             self._changed()
 
     def redo(self) -> None:
         if self._redo:
-            self._undo.append(self._image)
-            self._image = self._redo.pop()
+            self._undo.append((self._image, self._strokes))
+            self._image, self._strokes = self._redo.pop()
             self._replaced()
             self._changed()
 
@@ -166,6 +187,7 @@ class DrawingCanvas(QWidget):
             data.data, CANVAS_PIXELS, CANVAS_PIXELS, CANVAS_PIXELS, QImage.Format.Format_Grayscale8
         )
         self._image = image.copy()
+        self._strokes = None
         self._replaced()
         self.historyChanged.emit(self.can_undo(), self.can_redo())
 
@@ -231,7 +253,7 @@ class DrawingCanvas(QWidget):
 
     # strokes -----------------------------------------------------------
     def _remember(self) -> None:
-        self._undo.append(self._image.copy())
+        self._undo.append((self._image.copy(), None if self._strokes is None else list(self._strokes)))
         del self._undo[:-HISTORY_LIMIT]
         self._redo.clear()
 
@@ -264,6 +286,8 @@ class DrawingCanvas(QWidget):
             path = QPainterPath((self._stroke[-2] + last) / 2)
             path.lineTo(last)
             self._paint(path)
+        if self._strokes is not None and self._stroke:
+            self._strokes.append(self._current_stroke())
         self._stroke = []
         self.strokeActiveChanged.emit(False)
 

@@ -14,6 +14,19 @@ from capsviz.app import theme
 from capsviz.app.views.pixels import PixelImage
 
 CAPTION = "28 × 28 network input"
+WIDTH_HELP = (
+    "MNIST's strokes are about 2.6 px wide when the digit's longest side is 20 px. Checked, every "
+    "drawing is re-drawn from its strokes with that width, whatever the brush and the size drawn, "
+    "and a picture is thinned or thickened toward it; unchecked, the network sees the strokes as "
+    "drawn, so you can see how the prediction changes."
+)
+WIDTH_NOTES = {
+    "strokes": "Now: your strokes are re-drawn with MNIST's width.",
+    "thinned": "Now: the picture's strokes were thinned toward MNIST's width.",
+    "thickened": "Now: the picture's strokes were thickened toward MNIST's width.",
+    "kept": "Now: the strokes are already as wide as MNIST's and are left as they are.",
+    "raw": "Now: the strokes reach the network as drawn.",
+}
 TINT = QColor(theme.STEER)
 MAX_ALPHA = 0.8
 
@@ -33,7 +46,8 @@ class NetworkInputView(PixelImage):
     """The exact 28×28 image the network classifies, after centring and scaling like MNIST.
 
     ``where_toggle`` (placed by the owner) asks for the Where tint; the view
-    reports it and draws whatever :meth:`show_overlay` hands it.
+    reports it and draws whatever :meth:`show_overlay` hands it. ``width_toggle``
+    asks for MNIST's stroke width (checked) or the strokes as drawn.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -53,8 +67,18 @@ class NetworkInputView(PixelImage):
             "at the routing iteration on show; it follows the routing controls."
         )
 
+        self.width_toggle = QCheckBox("MNIST stroke width")
+        self.width_toggle.setObjectName("strokeWidthToggle")
+        self.width_toggle.setChecked(True)
+        self.width_toggle.setToolTip(WIDTH_HELP)
+
     def show_input(self, image: np.ndarray | None) -> None:
         self.set_array(image)
+
+    def show_width(self, how: str | None) -> None:
+        """Say how the stroke width of the input on show was treated (``Preprocessed.width``)."""
+        note = WIDTH_NOTES.get(how or "", "")
+        self.width_toggle.setToolTip(f"{WIDTH_HELP} {note}".strip())
 
     def show_overlay(self, strength: np.ndarray | None, digit: int | None = None, note: str = "") -> None:
         """Tint by ``strength`` ([28, 28] in [0, 1], NaN where no capsule looks); None removes it."""

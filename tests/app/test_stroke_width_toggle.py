@@ -1,0 +1,63 @@
+"""A digit drawn small with the default brush is read right, and the toggle shows what it would be without."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from capsviz.app.views.network_input import WIDTH_NOTES
+from tests.app.app_helpers import WAIT_MS, all_answered, draw_stroke
+from tests.stroke_digits import HAND_DIGITS, placed
+
+
+def _draw_small(window, digit: int) -> None:
+    for part in placed(HAND_DIGITS[digit], 0.15 * 448, centre=(150.0, 300.0)):
+        draw_stroke(window.canvas, [(x / 448, y / 448) for x, y in part])
+
+
+def _read(window, qtbot) -> int:
+    qtbot.waitUntil(lambda: window.state.outputs is not None and all_answered(window), timeout=WAIT_MS)
+    return window.state.prediction
+
+
+def test_a_small_three_in_a_corner_with_the_default_brush_is_a_three(window, qtbot):
+    _draw_small(window, 3)
+    assert window.canvas.brush_width == 34
+    assert _read(window, qtbot) == 3
+    assert window.state.stages.width == "strokes"
+    toggle = window.network_input.width_toggle
+    assert toggle.isVisible() and toggle.isChecked()
+    assert WIDTH_NOTES["strokes"] in toggle.toolTip()
+    redrawn = window.network_input.array().copy()
+
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert not window.state.normalise_width
+    qtbot.waitUntil(lambda: window.state.stages.width == "raw" and all_answered(window), timeout=WAIT_MS)
+    assert window.state.prediction != 3, "as drawn, the fat strokes make a blob"
+    assert window.network_input.array().sum() > 1.5 * redrawn.sum()
+    assert WIDTH_NOTES["raw"] in toggle.toolTip()
+
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.state.stages.width == "strokes" and all_answered(window), timeout=WAIT_MS)
+    assert window.state.prediction == 3
+
+
+def test_undo_and_clear_keep_the_strokes_in_step_with_the_picture(window, qtbot):
+    canvas = window.canvas
+    draw_stroke(canvas, [(0.3, 0.2), (0.3, 0.8)])
+    draw_stroke(canvas, [(0.5, 0.2), (0.5, 0.8)])
+    assert len(canvas.strokes()) == 2
+    canvas.undo()
+    assert len(canvas.strokes()) == 1
+    canvas.redo()
+    assert len(canvas.strokes()) == 2
+    canvas.clear()
+    assert canvas.strokes() == ()
+    canvas.undo()
+    assert len(canvas.strokes()) == 2
+
+
+def test_a_test_digit_reaches_the_network_as_mnist_stored_it(window, qtbot):
+    window.controller.show_sample(0)
+    qtbot.waitUntil(lambda: window.state.sample is not None and all_answered(window), timeout=WAIT_MS)
+    assert window.state.stages.width == "raw"
+    assert window.canvas.strokes() is None, "a picture on the canvas has no strokes"

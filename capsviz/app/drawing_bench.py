@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 
 from capsviz.app.inference import CANVAS_PIXELS, bin_canvas, bin_strokes
 from capsviz.app.views.canvas import DEFAULT_BRUSH, MAX_BRUSH, MIN_BRUSH, DrawingCanvas
+from capsviz.data.paper import PAPERS, photo_of
 from capsviz.data.preprocess import preprocess_stages
 from capsviz.data.skeleton import digit_strokes
 from capsviz.model.capsnet import CapsNet
@@ -148,10 +149,15 @@ def run_drawing_bench(
             )
     canvas.close()
     stored = float((predictions(model, list(digits.astype(np.float32) / 255)) == truth).mean())
+    photos = {}
+    for kind in PAPERS:
+        inputs = [preprocess_stages(photo_of(digit, rng, kind)).image for digit in digits]
+        photos[kind] = float((predictions(model, inputs) == truth).mean())
     return {
         "digits": len(digits),
         "mnist_accuracy": stored,
         "cells": [asdict(cell) for cell in cells],
+        "photos": photos,
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -173,11 +179,13 @@ def format_drawing_report(report: dict, markdown: bool = False) -> str:
         f"Drawings of the first {report['digits']} MNIST test digits, replayed on the canvas: accuracy with "
         f"MNIST's stroke width (as drawn); the same digits as stored: {report['mnist_accuracy']:.1%}"
     )
+    photos = ", ".join(f"{kind} {accuracy:.1%}" for kind, accuracy in report["photos"].items())
+    footer = f"Photos of the same digits on synthetic paper: {photos}"
     if markdown:
         lines = [title, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
-        return "\n".join(lines)
+        return "\n".join([*lines, "", footer])
     widths = [max(len(str(r[k])) for r in [header, *rows]) for k in range(len(header))]
     lines = [title, ""]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in [header, *rows]]
-    return "\n".join(lines)
+    return "\n".join([*lines, "", footer])

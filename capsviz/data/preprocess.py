@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from capsviz.data.photo import clean_photo, looks_like_paper
 from capsviz.data.stroke_width import Region, normalise_raster_width, relative_width
 from capsviz.data.strokes import Stroke, render_strokes
 
@@ -197,6 +198,10 @@ def _ink(gray: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, bool]:
     inverted = float(np.median(background)) > 0.5
     if inverted:
         gray, background = 1.0 - gray, 1.0 - background
+        if looks_like_paper(gray):
+            # A photo or scan of paper: find the digit among shadows, lines and specks.
+            found = clean_photo(gray)
+            return (np.zeros_like(gray) if found is None else found.astype(np.float32)), True
     return _stretch(gray, background), inverted
 
 

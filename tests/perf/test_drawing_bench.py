@@ -24,6 +24,7 @@ def test_a_small_run_reports_every_cell(qtbot, pretrained, mnist_test) -> None:
     assert [(c["size"], c["brush"]) for c in report["cells"]] == [(s, b) for s in SIZES for b in BRUSHES]
     table = format_drawing_report(report, markdown=True)
     assert table.count("\n|") == len(SIZES) + 2 and "brush 34 px" in table
+    assert set(report["photos"]) == {"plain", "ruled", "squared"} and "squared" in table
 
 
 @pytest.mark.slow
@@ -32,3 +33,4 @@ def test_every_cell_reads_within_one_and_a_half_points_of_mnist(qtbot, pretraine
     for cell in report["cells"]:
         assert cell["accuracy"] >= 0.97, cell
         assert cell["accuracy"] >= report["mnist_accuracy"] - 0.015, cell
+    assert min(report["photos"].values()) >= 0.97, report["photos"]

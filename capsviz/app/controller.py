@@ -52,6 +52,10 @@ def model_info(model: CapsNet, source: str | None = None) -> ModelInfo:
     return ModelInfo(name, accuracy, where, model.iterations)
 
 
+PICTURE_ORIGINS = ("file", "paste", "drop")  # inputs that are pictures, where "no digit" needs saying
+NO_DIGIT = "No digit found in this picture (only paper, lines or specks), so there is nothing to predict"
+
+
 class Controller(QObject):
     """Connects ``state`` ↔ ``views`` ↔ ``worker`` for one window.
 
@@ -255,6 +259,8 @@ class Controller(QObject):
         self.state.set_input(result.stages)
         self.state.set_outputs(result.outputs)
         self.state.set_latency_ms(result.seconds * 1000.0)
+        if result.stages.empty and result.request.origin in PICTURE_ORIGINS:
+            self.views.status.show_error(NO_DIGIT)
         done = time.perf_counter()
         self.latency_log.record(
             result.request.origin,

@@ -1,4 +1,4 @@
-"""A digit drawn small with the default brush is read right, and the toggle shows what it would be without."""
+"""Reading any hand in the window: small fat digits, the stroke-width toggle, a photo with no digit."""
 
 from __future__ import annotations
 
@@ -61,3 +61,18 @@ def test_a_test_digit_reaches_the_network_as_mnist_stored_it(window, qtbot):
     qtbot.waitUntil(lambda: window.state.sample is not None and all_answered(window), timeout=WAIT_MS)
     assert window.state.stages.width == "raw"
     assert window.canvas.strokes() is None, "a picture on the canvas has no strokes"
+
+
+def test_a_photo_of_blank_paper_says_there_is_no_digit(window, qtbot, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from capsviz.app.controller import NO_DIGIT
+    from capsviz.data.paper import photo_of
+
+    blank = tmp_path / "blank paper.jpg"
+    Image.fromarray(photo_of(np.zeros((28, 28), np.uint8), np.random.default_rng(2), "ruled")).save(blank)
+    window.controller.open_image(blank)
+    qtbot.waitUntil(lambda: all_answered(window) and window.state.stages is not None, timeout=WAIT_MS)
+    assert window.state.stages.empty and window.state.outputs is None
+    assert window.status.currentMessage() == NO_DIGIT

@@ -108,10 +108,12 @@ def preprocess_stages(
     if box is None:
         return Preprocessed(empty, gray, ink, None, np.zeros((0, 0), np.float32), inverted)
     top, left, bottom, right = box
-    region, source, how = ink[top:bottom, left:right], (top, left, bottom - top, right - left), "raw"
+    region, source = ink[top:bottom, left:right], (top, left, bottom - top, right - left)
+    scaled, how = _scale_longest_side(region, BOX), "raw"
     if normalise_width:
-        region, source, how = _normalise_width(region, source, strokes)
-    scaled = _scale_longest_side(region, BOX)
+        changed, source, how = _normalise_width(region, scaled, source, strokes)
+        if changed is not region:
+            scaled = _scale_longest_side(changed, BOX)
     offset = _mass_centred_offset(scaled)
     image = np.zeros((SIZE, SIZE), np.float32)
     image[offset[0] : offset[0] + scaled.shape[0], offset[1] : offset[1] + scaled.shape[1]] = scaled
@@ -120,9 +122,13 @@ def preprocess_stages(
 
 
 def _normalise_width(
-    region: np.ndarray, source: Region, strokes: Sequence[Stroke] | None
+    region: np.ndarray, scaled: np.ndarray, source: Region, strokes: Sequence[Stroke] | None
 ) -> tuple[np.ndarray, Region, str]:
-    """The ink with MNIST's relative stroke width, the input region it covers, and how it was made."""
+    """The ink with MNIST's relative stroke width, the input region it covers, and how it was made.
+
+    ``scaled`` is ``region`` already scaled to 20 px: the picture as the network would see it,
+    whose width decides whether a picture is thinned or thickened.
+    """
     top, left, height, width = source
     rendered = render_strokes(strokes) if strokes else None
     if rendered is not None:
@@ -133,8 +139,7 @@ def _normalise_width(
             step = 1.0 / rendered.scale
             covered = (y0 + r0 * step, x0 + c0 * step, (r1 - r0) * step, (c1 - c0) * step)
             return rendered.ink[r0:r1, c0:c1], covered, "strokes"
-    seen = relative_width(_scale_longest_side(region, BOX))
-    changed, (dy, dx, new_height, new_width) = normalise_raster_width(region, seen)
+    changed, (dy, dx, new_height, new_width) = normalise_raster_width(region, relative_width(scaled))
     if changed is region:
         return region, source, "kept"
     how = "thickened" if new_height > height or new_width > width else "thinned"

@@ -126,7 +126,7 @@ def run_drawing_bench(
     canvas.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     canvas.show()
     started, cells = time.perf_counter(), []
-    total, done = len(SIZES) * len(BRUSHES) * len(digits), 0
+    total, done = (len(SIZES) * len(BRUSHES) + len(PAPERS)) * len(digits), 0
     for size in SIZES:
         for brush in BRUSHES:
             normalised, raw = [], []
@@ -151,7 +151,12 @@ def run_drawing_bench(
     stored = float((predictions(model, list(digits.astype(np.float32) / 255)) == truth).mean())
     photos = {}
     for kind in PAPERS:
-        inputs = [preprocess_stages(photo_of(digit, rng, kind)).image for digit in digits]
+        inputs = []
+        for digit in digits:
+            inputs.append(preprocess_stages(photo_of(digit, rng, kind)).image)
+            done += 1
+            if progress is not None:
+                progress(done, total)
         photos[kind] = float((predictions(model, inputs) == truth).mean())
     return {
         "digits": len(digits),

@@ -52,7 +52,7 @@ def model_info(model: CapsNet, source: str | None = None) -> ModelInfo:
     return ModelInfo(name, accuracy, where, model.iterations)
 
 
-PICTURE_ORIGINS = ("file", "paste", "drop")  # inputs that are pictures, where "no digit" needs saying
+PICTURE_ORIGINS = ("file", "paste", "drop")  # a photo of paper with no digit, from these, is said to be one
 NO_DIGIT = "No digit found in this picture (only paper, lines or specks), so there is nothing to predict"
 
 
@@ -259,7 +259,7 @@ class Controller(QObject):
         self.state.set_input(result.stages)
         self.state.set_outputs(result.outputs)
         self.state.set_latency_ms(result.seconds * 1000.0)
-        if result.stages.empty and result.request.origin in PICTURE_ORIGINS:
+        if result.stages.empty and result.stages.photo and result.request.origin in PICTURE_ORIGINS:
             self.views.status.show_error(NO_DIGIT)
         done = time.perf_counter()
         self.latency_log.record(

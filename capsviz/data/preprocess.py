@@ -54,6 +54,8 @@ class Preprocessed:
         How the stroke width was brought to MNIST's: ``"strokes"`` (re-drawn from the
         recorded strokes), ``"thinned"`` / ``"thickened"`` (a picture), ``"kept"`` (already
         MNIST-like) or ``"raw"`` (not normalised on request).
+    photo : bool
+        Whether the input was read as a photo or scan of paper (and cleaned as one).
     """
 
     image: np.ndarray
@@ -65,6 +67,7 @@ class Preprocessed:
     offset: tuple[int, int] | None = None
     source: Region | None = None
     width: str = "raw"
+    photo: bool = False
 
     @property
     def empty(self) -> bool:
@@ -102,11 +105,11 @@ def preprocess_stages(
     ``normalise_width=False`` leaves the strokes as they are (to compare).
     """
     gray, alpha = _to_gray(array)
-    ink, inverted = _ink(gray, alpha)
+    ink, inverted, photo = _ink(gray, alpha)
     empty = np.zeros((SIZE, SIZE), np.float32)
     box = _ink_box(ink)
     if box is None:
-        return Preprocessed(empty, gray, ink, None, np.zeros((0, 0), np.float32), inverted)
+        return Preprocessed(empty, gray, ink, None, np.zeros((0, 0), np.float32), inverted, photo=photo)
     top, left, bottom, right = box
     region, source = ink[top:bottom, left:right], (top, left, bottom - top, right - left)
     scaled, how = _scale_longest_side(region, BOX), "raw"
@@ -118,7 +121,7 @@ def preprocess_stages(
     image = np.zeros((SIZE, SIZE), np.float32)
     image[offset[0] : offset[0] + scaled.shape[0], offset[1] : offset[1] + scaled.shape[1]] = scaled
     source = tuple(float(v) for v in source)
-    return Preprocessed(image, gray, ink, box, scaled, inverted, offset, source, how)
+    return Preprocessed(image, gray, ink, box, scaled, inverted, offset, source, how, photo)
 
 
 def _normalise_width(
@@ -190,15 +193,16 @@ def _to_gray(array: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return np.clip(gray, 0.0, 1.0).astype(np.float32), alpha
 
 
-def _ink(gray: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, bool]:
-    """Ink strength in [0, 1] for light-on-dark, dark-on-light and transparent images."""
+def _ink(gray: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, bool, bool]:
+    """Ink strength in [0, 1] for light-on-dark, dark-on-light and transparent images, whether the
+    picture was dark on light, and whether it was read as a photo of paper."""
     if gray.size == 0:
-        return gray, False
+        return gray, False, False
     if alpha is not None:
         weight = alpha.sum()
         dark_ink = weight > 0 and float((gray * alpha).sum() / weight) < 0.5
         ink = alpha * ((1.0 - gray) if dark_ink else gray)
-        return _stretch(ink, 0.0), dark_ink
+        return _stretch(ink, 0.0), dark_ink, False
     background = _background(gray)
     inverted = float(np.median(background)) > 0.5
     if inverted:
@@ -206,8 +210,8 @@ def _ink(gray: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, bool]:
         if looks_like_paper(gray):
             # A photo or scan of paper: find the digit among shadows, lines and specks.
             found = clean_photo(gray)
-            return (np.zeros_like(gray) if found is None else found.astype(np.float32)), True
-    return _stretch(gray, background), inverted
+            return (np.zeros_like(gray) if found is None else found.astype(np.float32)), True, True
+    return _stretch(gray, background), inverted, False
 
 
 def _background(gray: np.ndarray) -> np.ndarray | float:

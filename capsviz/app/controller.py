@@ -173,7 +173,7 @@ class Controller(QObject):
         images, labels = loaded
         index %= len(images)
         sample = Sample(index, int(labels[index]))
-        return self._submit(images[index], "sample", preview=True, sample=sample, normalise_width=False)
+        return self._submit(images[index], "sample", preview=True, sample=sample)
 
     def next_sample(self, step: int = 1) -> int:
         current = self.state.sample.index if self.state.sample is not None else -1 if step > 0 else 0
@@ -213,7 +213,6 @@ class Controller(QObject):
         sample: Sample | None = None,
         event_time: float | None = None,
         strokes: tuple[Stroke, ...] | None = None,
-        normalise_width: bool = True,
     ) -> int:
         """Ask the worker for an answer; MNIST test digits are MNIST already, so their width is kept."""
         request = InferenceRequest(
@@ -223,7 +222,7 @@ class Controller(QObject):
             sample=sample,
             preview=preview,
             strokes=strokes,
-            normalise_width=normalise_width and self.state.normalise_width,
+            normalise_width=sample is None and self.state.normalise_width,
             event_time=time.perf_counter() if event_time is None else event_time,
         )
         return self.worker.submit(request)
@@ -243,7 +242,6 @@ class Controller(QObject):
             "rerun",
             sample=last.sample,
             strokes=last.strokes,
-            normalise_width=last.sample is None,
         )
 
     def _apply_result(self, result: InferenceResult) -> None:

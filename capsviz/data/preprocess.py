@@ -17,14 +17,13 @@ import torch
 import torch.nn.functional as F
 
 from capsviz.data.photo import clean_photo, looks_like_paper
-from capsviz.data.stroke_width import Region, normalise_raster_width, relative_width
+from capsviz.data.stroke_width import BOX_THRESHOLD, Region, normalise_raster_width, relative_width
 from capsviz.data.strokes import Stroke, render_strokes
 
 SIZE = 28
 BOX = 20
 CONTRAST_FLOOR = 0.05  # less contrast than this between ink and background: nothing drawn
 NOISE_FLOOR = 0.1  # ink weaker than this (relative to the strongest) is background
-BOX_THRESHOLD = 0.2  # pixels that define the ink's bounding box
 
 
 @dataclass

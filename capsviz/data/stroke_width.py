@@ -25,6 +25,7 @@ MNIST_WIDTH = 2.57
 # width lies between these are left as they are.
 MNIST_THIN, MNIST_THICK = 1.65, 4.16
 MNIST_BOX = 20  # the longest side of the ink in an MNIST digit, px
+BOX_THRESHOLD = 0.2  # ink at least this strong defines the ink's bounding box
 WORK_SIDE = 160  # a picture's ink is resized to this longest side before thinning or thickening it
 
 
@@ -41,7 +42,7 @@ def stroke_width(ink: np.ndarray) -> float:
 
 def relative_width(ink: np.ndarray) -> float:
     """Stroke width as MNIST counts it: in pixels once the ink's longest side is 20 px."""
-    rows, cols = np.nonzero(np.asarray(ink) > 0.2)
+    rows, cols = np.nonzero(np.asarray(ink) > BOX_THRESHOLD)
     if len(rows) == 0:
         return 0.0
     longest = max(rows.max() - rows.min(), cols.max() - cols.min()) + 1
@@ -106,7 +107,7 @@ def normalise_raster_width(
     pad = steps + 1
     work = F.pad(work, (pad, pad, pad, pad))
     work = _grey_morphology(work, steps, thicken=change > 0)[0, 0].clamp_(0.0, 1.0).numpy()
-    strong = work >= 0.2
+    strong = work >= BOX_THRESHOLD
     if not strong.any():
         return unchanged
     rows, cols = np.flatnonzero(strong.any(axis=1)), np.flatnonzero(strong.any(axis=0))

@@ -27,8 +27,9 @@ N_DIGITS = 10
 DIGIT_DIM = 16
 IMAGE_SIZE = 28
 KERNEL = 9
-CONV1_GRID = IMAGE_SIZE - KERNEL + 1  # 20
+PRIMARY_STRIDE = 2
 CONV1_CHANNELS = 256
+INPUT_SIZES = (28, 36)  # MNIST; MultiMNIST's two digits on a 36×36 canvas
 GEMM_MAX_BATCH = 4  # up to here CPU inference runs the convolutions as matrix products
 ROUTING_CHUNK = 8  # images routed together on the CPU: their û (0.7 MiB each) stays in cache
 
@@ -61,6 +62,9 @@ class CapsOutput:
 @dataclass
 class RoutingTrace:
     """Every routing iteration of a batch, for the animation and the analysis views.
+
+    Shapes are given for the 28×28 model; a 36×36 one has 3200 primary
+    capsules (index i = type·100 + row·10 + col) where these say 1152.
 
     Attributes
     ----------
@@ -120,20 +124,26 @@ class _InferenceWeights:
         return torch.nn.functional.linear(cols, self.primary, self.primary_bias)
 
 
-def _prepack(weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor | None:
+def _prepack(weight: torch.Tensor, bias: torch.Tensor, rows: int) -> torch.Tensor | None:
     """oneDNN's pre-packed copy of a ``[out, in]`` CPU weight, or None where this torch lacks it.
 
     Packing once saves the GEMM re-packing 10-20 MiB of weights on every call,
-    about a quarter of the product's time at batch 1.
+    about a quarter of the product's time at batch 1; ``rows`` is the batch-1
+    row count (the PrimaryCaps cells) the packing is tuned for.
     """
     if weight.device.type != "cpu" or not torch.backends.mkldnn.is_available():
         return None
     try:
-        packed = torch.ops.mkldnn._reorder_linear_weight(weight, PRIMARY_GRID**2)
+        packed = torch.ops.mkldnn._reorder_linear_weight(weight, rows)
         probe = torch.ops.mkldnn._linear_pointwise(weight[:1], packed, bias, "none", [], "")
     except (AttributeError, RuntimeError, NotImplementedError):
         return None
     return packed if probe.shape == (1, weight.shape[0]) else None
+
+
+def primary_grid_for(input_size: int) -> int:
+    """Side of the PrimaryCaps grid for a square input: 28 → 6, 36 → 10."""
+    return (input_size - KERNEL + 1 - KERNEL) // PRIMARY_STRIDE + 1
 
 
 class CapsNet(nn.Module):
@@ -143,22 +153,32 @@ class CapsNet(nn.Module):
     ----------
     iterations : int
         Default number of routing iterations for ``forward`` (the paper uses 3).
+    input_size : int
+        Side of the square input: 28 (MNIST, 6×6 grid, 1152 primary capsules) or
+        36 (MultiMNIST, 10×10 grid, 3200 primary capsules); the decoder renders
+        pictures of the same size.
     """
 
-    def __init__(self, iterations: int = 3) -> None:
+    def __init__(self, iterations: int = 3, input_size: int = IMAGE_SIZE) -> None:
         super().__init__()
+        if input_size not in INPUT_SIZES:
+            raise ValueError(f"input_size must be one of {INPUT_SIZES}, got {input_size}")
         self.iterations = iterations
+        self.input_size = input_size
+        self.conv1_grid = input_size - KERNEL + 1
+        self.primary_grid = primary_grid_for(input_size)
+        self.n_primary = N_PRIMARY_TYPES * self.primary_grid**2
         self.conv1 = nn.Conv2d(1, CONV1_CHANNELS, kernel_size=KERNEL, stride=1)
         self.primary_conv = nn.Conv2d(
-            CONV1_CHANNELS, N_PRIMARY_TYPES * PRIMARY_DIM, kernel_size=KERNEL, stride=2
+            CONV1_CHANNELS, N_PRIMARY_TYPES * PRIMARY_DIM, kernel_size=KERNEL, stride=PRIMARY_STRIDE
         )
-        self.W = nn.Parameter(0.01 * torch.randn(N_PRIMARY, N_DIGITS, DIGIT_DIM, PRIMARY_DIM))
+        self.W = nn.Parameter(0.01 * torch.randn(self.n_primary, N_DIGITS, DIGIT_DIM, PRIMARY_DIM))
         self.decoder = nn.Sequential(
             nn.Linear(N_DIGITS * DIGIT_DIM, 512),
             nn.ReLU(inplace=True),
             nn.Linear(512, 1024),
             nn.ReLU(inplace=True),
-            nn.Linear(1024, IMAGE_SIZE * IMAGE_SIZE),
+            nn.Linear(1024, input_size * input_size),
             nn.Sigmoid(),
         )
         self.metadata: dict[str, str] = {}
@@ -206,7 +226,7 @@ class CapsNet(nn.Module):
             weight = self.primary_conv.weight
             rows = weight.permute(0, 2, 3, 1).reshape(weight.shape[0], -1).to(dtype).contiguous()
             bias = self.primary_conv.bias.to(dtype)
-            packed = _prepack(rows, bias)
+            packed = _prepack(rows, bias, self.primary_grid**2)
             cached = _InferenceWeights(
                 key=key,
                 conv1=self.conv1.weight.reshape(CONV1_CHANNELS, -1).t().contiguous(),
@@ -220,7 +240,7 @@ class CapsNet(nn.Module):
         return cached
 
     def _primary_grid(self, images: torch.Tensor) -> torch.Tensor:
-        """PrimaryCaps pre-activations ``[B, 32 types, 36 cells, 8]``."""
+        """PrimaryCaps pre-activations ``[B, 32 types, cells (36 or 100), 8]``."""
         batch = images.shape[0]
         plan = self._conv_plan(images)
         if plan == "standard":
@@ -231,26 +251,36 @@ class CapsNet(nn.Module):
             hidden = torch.relu(self.conv1(images)).to(fast.primary_bias.dtype)
             x = torch.nn.functional.conv2d(hidden, fast.primary_conv, fast.primary_bias, stride=2)
             return x.float().view(batch, N_PRIMARY_TYPES, PRIMARY_DIM, -1).transpose(2, 3)
-        patches = images.reshape(batch, IMAGE_SIZE, IMAGE_SIZE).unfold(1, KERNEL, 1).unfold(2, KERNEL, 1)
+        side, grid = self.input_size, self.conv1_grid
+        patches = images.reshape(batch, side, side).unfold(1, KERNEL, 1).unfold(2, KERNEL, 1)
         hidden = torch.addmm(fast.conv1_bias, patches.reshape(-1, KERNEL * KERNEL), fast.conv1)
         hidden = hidden.relu_().to(fast.primary_bias.dtype)
-        hidden = hidden.view(batch, CONV1_GRID, CONV1_GRID, CONV1_CHANNELS)
-        cells = hidden.unfold(1, KERNEL, 2).unfold(2, KERNEL, 2).permute(0, 1, 2, 4, 5, 3)
-        cols = cells.reshape(batch * PRIMARY_GRID**2, -1)
+        hidden = hidden.view(batch, grid, grid, CONV1_CHANNELS)
+        cells = hidden.unfold(1, KERNEL, PRIMARY_STRIDE).unfold(2, KERNEL, PRIMARY_STRIDE)
+        cols = cells.permute(0, 1, 2, 4, 5, 3).reshape(batch * self.primary_grid**2, -1)
         x = fast.primary_matmul(cols).float()
         return x.view(batch, -1, N_PRIMARY_TYPES, PRIMARY_DIM).transpose(1, 2)
 
     def primary_capsules(self, images: torch.Tensor) -> torch.Tensor:
-        """``[B, 1152, 8]`` squashed primary capsules, ordered type·36 + row·6 + col."""
+        """``[B, 1152, 8]`` squashed primary capsules, ordered type·36 + row·6 + col.
+
+        On 36×36 inputs: ``[B, 3200, 8]``, ordered type·100 + row·10 + col.
+        """
+        self._check_input(images)
         grid = self._primary_grid(images)
-        return squash(grid.reshape(images.shape[0], N_PRIMARY, PRIMARY_DIM))
+        return squash(grid.reshape(images.shape[0], self.n_primary, PRIMARY_DIM))
+
+    def _check_input(self, images: torch.Tensor) -> None:
+        side = self.input_size
+        if images.dim() != 4 or tuple(images.shape[1:]) != (1, side, side):
+            raise ValueError(f"this CapsNet reads images [B, 1, {side}, {side}], got {list(images.shape)}")
 
     def _votes_by_digit(self, primary: torch.Tensor) -> torch.Tensor:
         """û_j|i = W_ij u_i laid out ``[B, 10, 1152, 16]`` for routing; W is shared, never copied."""
         batch = primary.shape[0]
-        w = self.W.view(N_PRIMARY, N_DIGITS * DIGIT_DIM, PRIMARY_DIM)
+        w = self.W.view(self.n_primary, N_DIGITS * DIGIT_DIM, PRIMARY_DIM)
         u_hat = torch.bmm(primary.transpose(0, 1), w.transpose(1, 2))  # [1152, B, 160]
-        return u_hat.view(N_PRIMARY, batch, N_DIGITS, DIGIT_DIM).permute(1, 2, 0, 3).contiguous()
+        return u_hat.view(self.n_primary, batch, N_DIGITS, DIGIT_DIM).permute(1, 2, 0, 3).contiguous()
 
     def votes(self, primary: torch.Tensor) -> torch.Tensor:
         """û_j|i = W_ij u_i as ``[B, 1152, 10, 16]``; W is shared, never copied per batch."""
@@ -269,9 +299,9 @@ class CapsNet(nn.Module):
         Returns
         -------
         torch.Tensor
-            ``[B, 1, 28, 28]`` images in [0, 1].
+            ``[B, 1, 28, 28]`` images in [0, 1] (``[B, 1, 36, 36]`` for a 36×36 model).
         """
-        batch = poses.shape[0]
+        batch, side = poses.shape[0], self.input_size
         if isinstance(digit, int):
             # One slot for the whole batch (a slider move): the other 144 inputs are zero,
             # so only that slot's 16 weight columns of the first layer matter.
@@ -282,11 +312,11 @@ class CapsNet(nn.Module):
             hidden = torch.nn.functional.linear(poses, columns, first.bias)
             for layer in itertools.islice(self.decoder, 1, None):
                 hidden = layer(hidden)
-            return hidden.view(batch, 1, IMAGE_SIZE, IMAGE_SIZE)
+            return hidden.view(batch, 1, side, side)
         digits = torch.as_tensor(digit, device=poses.device).long().expand(batch)
         masked = poses.new_zeros(batch, N_DIGITS, DIGIT_DIM)
         masked[torch.arange(batch, device=poses.device), digits] = poses
-        return self.decoder(masked.view(batch, -1)).view(batch, 1, IMAGE_SIZE, IMAGE_SIZE)
+        return self.decoder(masked.view(batch, -1)).view(batch, 1, side, side)
 
     def _route_poses(self, primary: torch.Tensor, iterations: int) -> torch.Tensor:
         """Final digit capsules ``[B, 10, 16]``, routing a few images at a time on the CPU."""
@@ -302,10 +332,12 @@ class CapsNet(nn.Module):
         labels: torch.Tensor | None = None,
         iterations: int | None = None,
     ) -> CapsOutput:
-        """Classify ``images`` ``[B, 1, 28, 28]`` in [0, 1].
+        """Classify ``images`` ``[B, 1, 28, 28]`` in [0, 1] (``[B, 1, 36, 36]`` for a 36×36 model).
 
         ``labels`` (training) picks the capsule the decoder sees; otherwise the
-        longest capsule is decoded. Under autocast only the convolutions run in
+        longest capsule is decoded. Labels ``[B, K]`` (K digits present, as in
+        MultiMNIST) decode each digit from its own capsule: the reconstruction
+        is then ``[B, K, 1, H, W]``. Under autocast only the convolutions run in
         reduced precision: routing and the decoder stay float32.
         """
         primary = self.primary_capsules(images)
@@ -313,6 +345,11 @@ class CapsNet(nn.Module):
             poses = self._route_poses(primary, iterations or self.iterations)
             lengths = vector_length(poses)
             chosen = lengths.argmax(dim=1) if labels is None else labels
+            if chosen.dim() == 2:
+                rows = torch.arange(poses.shape[0], device=poses.device)[:, None]
+                picked = poses[rows, chosen].flatten(0, 1)  # [B·K, 16]
+                pictures = self.decode(picked, chosen.flatten())
+                return CapsOutput(lengths, poses, pictures.unflatten(0, chosen.shape))
             picked = poses[torch.arange(poses.shape[0], device=poses.device), chosen]
             return CapsOutput(lengths, poses, self.decode(picked, chosen))
 

@@ -15,9 +15,15 @@ TRAIN_HINT = (
     "train your own with: python train_model.py --out my-capsnet.safetensors, "
     "then open it with: capsviz --weights my-capsnet.safetensors"
 )
+MULTIMNIST_HINT = (
+    "train one with: python train_model.py --dataset multimnist --warm-start resources/capsnet.safetensors "
+    "--out my-multimnist.safetensors"
+)
 
 
-def load_pretrained(device: str | torch.device = "cpu", weights: str | os.PathLike | None = None) -> CapsNet:
+def load_pretrained(
+    device: str | torch.device = "cpu", weights: str | os.PathLike | None = None, kind: str = "mnist"
+) -> CapsNet:
     """Load the trained CapsNet in eval mode.
 
     Parameters
@@ -26,13 +32,20 @@ def load_pretrained(device: str | torch.device = "cpu", weights: str | os.PathLi
         ``"cpu"``, ``"cuda"``, ``"mps"`` or ``"auto"``.
     weights : path, optional
         A weights file written by ``train_model.py``; defaults to the shipped one.
+    kind : str
+        Which shipped model: ``"mnist"`` (28×28, one digit) or ``"multimnist"``
+        (36×36, two overlapping digits). Ignored when ``weights`` is given: a
+        file says its own input size.
 
     Raises
     ------
     WeightsError
         If the file is missing or is not valid CapsNet weights.
     """
-    path = weights if weights is not None else shipped_weights_path()
-    if weights is None and not shipped_weights_path().is_file():
-        raise WeightsError(f"no shipped weights at {path}; {TRAIN_HINT}")
+    if weights is not None:
+        return load_weights(weights, resolve_device(device))
+    path = shipped_weights_path(kind)
+    if not path.is_file():
+        hint = MULTIMNIST_HINT if kind == "multimnist" else TRAIN_HINT
+        raise WeightsError(f"no shipped weights at {path}; {hint}")
     return load_weights(path, resolve_device(device))

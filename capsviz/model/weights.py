@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import glob
 import json
 import os
@@ -22,13 +23,12 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as _save_bytes
 
-from capsviz.model.capsnet import CapsNet
+from capsviz.model.capsnet import IMAGE_SIZE, INPUT_SIZES, CapsNet
 
 FORMAT = "capsviz-capsnet"
-ARCHITECTURE = "sabour2017-mnist"
-SHIPPED_NAME = "capsnet.safetensors"
-DTYPE_NAMES = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
-ALLOWED_DTYPES = tuple(DTYPE_NAMES.values())
+ARCHITECTURES = {28: "sabour2017-mnist", 36: "sabour2017-multimnist"}
+SHIPPED_NAMES = {"mnist": "capsnet.safetensors", "multimnist": "capsnet-multimnist.safetensors"}
+ALLOWED_DTYPES = ("F64", "F32", "F16", "BF16")
 MAX_ITERATIONS = 10  # the paper uses 3; a file asking for millions would freeze the app
 PICKLE_MAGIC = (b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")  # torch.save, pickle
 
@@ -37,9 +37,11 @@ class WeightsError(ValueError):
     """A weights file that cannot be used; the message is one line for people."""
 
 
-def shipped_weights_path() -> Path:
-    """Where the weights that ship with the package live (editable or wheel install)."""
-    return Path(str(resources.files("capsviz.resources") / SHIPPED_NAME))
+def shipped_weights_path(kind: str = "mnist") -> Path:
+    """Where the shipped weights of ``kind`` (``"mnist"`` or ``"multimnist"``) live, in any install."""
+    if kind not in SHIPPED_NAMES:
+        raise WeightsError(f"unknown kind {kind!r}; choose one of {', '.join(SHIPPED_NAMES)}")
+    return Path(str(resources.files("capsviz.resources") / SHIPPED_NAMES[kind]))
 
 
 def save_weights(model: CapsNet, path: str | os.PathLike, **metadata: object) -> Path:
@@ -47,7 +49,8 @@ def save_weights(model: CapsNet, path: str | os.PathLike, **metadata: object) ->
     path = Path(path)
     meta = {
         "format": FORMAT,
-        "architecture": ARCHITECTURE,
+        "architecture": ARCHITECTURES[model.input_size],
+        "input_size": str(model.input_size),
         "iterations": str(model.iterations),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
@@ -88,7 +91,7 @@ def read_weights(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict
 
     def inspect(metadata: dict[str, str], layout: dict[str, tuple[tuple[int, ...], str]]) -> None:
         check_format(metadata, path.name)
-        check_layout(layout, path.name)
+        check_layout(layout, path.name, input_size_of(metadata, path.name))
 
     tensors, metadata = read_safetensors(path, WeightsError, inspect)
     check_finite(tensors, path.name)
@@ -156,9 +159,29 @@ def check_format(metadata: dict[str, str], name: str) -> None:
         raise WeightsError(f"{name} is a '{kind}' file, not capsviz CapsNet weights")
 
 
-def check_layout(layout: dict[str, tuple[tuple[int, ...], str]], name: str) -> None:
+def input_size_of(metadata: dict[str, str], name: str) -> int:
+    """The input side a file's metadata declares; files from before 36×36 models existed are 28."""
+    text = metadata.get("input_size", str(IMAGE_SIZE))
+    try:
+        size = int(text)
+    except ValueError:
+        raise WeightsError(f"{name}: metadata 'input_size' is not a number") from None
+    if size not in INPUT_SIZES:
+        sizes = " or ".join(map(str, INPUT_SIZES))
+        raise WeightsError(f"{name}: metadata 'input_size' is {size}, expected {sizes}")
+    return size
+
+
+@functools.cache
+def _expected_layout(input_size: int) -> dict[str, tuple[int, ...]]:
+    return {k: tuple(v.shape) for k, v in CapsNet(input_size=input_size).state_dict().items()}
+
+
+def check_layout(
+    layout: dict[str, tuple[tuple[int, ...], str]], name: str, input_size: int = IMAGE_SIZE
+) -> None:
     """Refuse anything but this architecture's names, shapes and floating-point dtypes."""
-    expected = {k: tuple(v.shape) for k, v in CapsNet().state_dict().items()}
+    expected = _expected_layout(input_size)
     missing = sorted(set(expected) - set(layout))
     if missing:
         raise WeightsError(f"{name} does not hold CapsNet weights: missing '{missing[0]}'")
@@ -168,7 +191,10 @@ def check_layout(layout: dict[str, tuple[tuple[int, ...], str]], name: str) -> N
     for key, shape in expected.items():
         found, dtype = layout[key]
         if found != shape:
-            raise WeightsError(f"{name}: '{key}' has shape {found}, this CapsNet needs {shape}")
+            raise WeightsError(
+                f"{name}: '{key}' has shape {found}, a CapsNet on {input_size}×{input_size} inputs "
+                f"needs {shape}"
+            )
         if dtype not in ALLOWED_DTYPES:
             raise WeightsError(f"{name}: '{key}' has dtype {dtype}, expected floating point")
 
@@ -177,15 +203,6 @@ def check_finite(tensors: dict[str, torch.Tensor], name: str) -> None:
     for key, tensor in tensors.items():
         if not torch.isfinite(tensor).all():
             raise WeightsError(f"{name}: '{key}' contains NaN or infinite values")
-
-
-def validate_tensors(tensors: dict[str, torch.Tensor], metadata: dict[str, str], name: str) -> None:
-    """Refuse anything that is not this architecture's weights, with the first reason found."""
-    check_format(metadata, name)
-    check_layout(
-        {k: (tuple(v.shape), DTYPE_NAMES.get(v.dtype, str(v.dtype))) for k, v in tensors.items()}, name
-    )
-    check_finite(tensors, name)
 
 
 def load_weights(path: str | os.PathLike, device: str | torch.device = "cpu") -> CapsNet:
@@ -198,7 +215,7 @@ def load_weights(path: str | os.PathLike, device: str | torch.device = "cpu") ->
         raise WeightsError(f"{name}: metadata 'iterations' is not a number") from None
     if not 1 <= iterations <= MAX_ITERATIONS:
         raise WeightsError(f"{name}: metadata 'iterations' is {iterations}, expected 1 to {MAX_ITERATIONS}")
-    model = CapsNet(iterations=iterations)
+    model = CapsNet(iterations=iterations, input_size=input_size_of(metadata, name))
     model.load_state_dict(tensors)
     model.metadata = metadata
     return model.to(device).eval()

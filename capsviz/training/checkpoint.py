@@ -23,6 +23,7 @@ from capsviz.model.weights import (
     check_finite,
     check_format,
     check_layout,
+    input_size_of,
     read_safetensors,
 )
 
@@ -42,6 +43,7 @@ class TrainingState:
     batch: int = 0
     history: list[dict] = field(default_factory=list)
     config: dict = field(default_factory=dict)
+    fresh_optimizer: bool = False  # resumed from weights alone: Adam starts without its moments
 
 
 def _damaged(name: str, why: str) -> CheckpointError:
@@ -81,6 +83,7 @@ def save_checkpoint(
             tensors[f"optim.{index}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
     meta = {
         "format": KIND,
+        "input_size": str(model.input_size),
         "epoch": str(state.epoch),
         "batch": str(state.batch),
         "history": json.dumps(state.history),
@@ -103,7 +106,7 @@ def load_checkpoint(path: Path, model: CapsNet, optimizer: torch.optim.Optimizer
     name = path.name
     try:
         tensors, meta = read_safetensors(
-            path, CheckpointError, lambda m, layout: _inspect(m, layout, name), "checkpoint"
+            path, CheckpointError, lambda m, layout: _inspect(m, layout, name, model.input_size), "checkpoint"
         )
         if meta.get("format") != KIND:
             check_finite(tensors, name)
@@ -124,13 +127,22 @@ def load_checkpoint(path: Path, model: CapsNet, optimizer: torch.optim.Optimizer
     return state
 
 
-def _inspect(meta: dict[str, str], layout: dict[str, tuple[tuple[int, ...], str]], name: str) -> None:
+def _inspect(
+    meta: dict[str, str], layout: dict[str, tuple[tuple[int, ...], str]], name: str, wanted: int
+) -> None:
     """Check names and shapes from the header, before any tensor is read."""
+    size = input_size_of(meta, name)
+    if size != wanted:
+        raise CheckpointError(
+            f"{name} holds a CapsNet on {size}×{size} inputs, this run trains one on {wanted}×{wanted} "
+            "(check --dataset)"
+        )
     if meta.get("format") == KIND:
-        check_layout({k[len("model.") :]: v for k, v in layout.items() if k.startswith("model.")}, name)
+        model_layout = {k[len("model.") :]: v for k, v in layout.items() if k.startswith("model.")}
+        check_layout(model_layout, name, size)
     else:
         check_format(meta, name)
-        check_layout(layout, name)
+        check_layout(layout, name, size)
 
 
 def _verify(tensors: dict[str, torch.Tensor], meta: dict[str, str], name: str) -> None:
@@ -187,4 +199,4 @@ def _resume_from_weights(
     if not isinstance(history, list) or epoch < 0:
         raise CheckpointError(f"{name}: impossible training history in its metadata")
     model.load_state_dict({k: v.float() for k, v in tensors.items()})
-    return TrainingState(epoch=epoch, batch=0, history=history)
+    return TrainingState(epoch=epoch, batch=0, history=history, fresh_optimizer=True)

@@ -22,12 +22,17 @@ from tqdm import tqdm
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import describe_device, resolve_device
 from capsviz.model.losses import capsule_loss
-from capsviz.model.weights import save_weights
-from capsviz.training.augment import batch_seed, random_shift, to_float
+from capsviz.model.transfer import warm_start
+from capsviz.model.weights import load_weights, save_weights
+from capsviz.training.augment import batch_seed
 from capsviz.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
+from capsviz.training.datasets import make_task
 from capsviz.training.distributed import all_reduce_sum, barrier, init_topology, shutdown
 
 EVAL_BATCH = 250  # test images per evaluation step: small enough for a bar that moves every few seconds
+# Adam with fresh moments takes full-size steps at once; on weights that are already trained
+# (a warm start, or a resume from weights alone) the learning rate ramps up over this many batches.
+WARMUP_BATCHES = 200
 
 
 def percent(fraction: float) -> str:
@@ -52,6 +57,7 @@ class TrainingStopped(RuntimeError):
 class TrainConfig:
     """Everything that defines a run (what ``train_model.py`` parses)."""
 
+    dataset: str = "mnist"
     epochs: int = 30
     batch_size: int = 128
     lr: float = 1e-3
@@ -61,6 +67,8 @@ class TrainConfig:
     data_dir: str = "data"
     out: str = "capsnet.safetensors"
     resume: str | None = None
+    warm_start: str | None = None
+    freeze_conv1: bool = False
     seed: int = 0
     limit_train: int | None = None
     limit_test: int | None = None
@@ -84,7 +92,7 @@ def autocast_for(device: torch.device, precision: str) -> contextlib.AbstractCon
 
 
 class Trainer:
-    """One training run over in-memory uint8 images."""
+    """One training run over in-memory uint8 digits (MNIST, or MultiMNIST pairs made from them)."""
 
     def __init__(
         self,
@@ -101,21 +109,26 @@ class Trainer:
             self.device = torch.device("cuda", self.topology.local_rank)
         if config.batch_size % self.topology.world_size:
             raise TrainingStopped("--batch-size must be divisible by the number of processes", 2)
-        limit = config.limit_train
-        self.train_x = torch.from_numpy(np.array(train[0][:limit]))
-        self.train_y = torch.as_tensor(train[1][:limit]).long()
-        self.test_x = torch.from_numpy(np.array(test[0][: config.limit_test]))
-        self.test_y = torch.as_tensor(test[1][: config.limit_test]).long()
+        self.task = make_task(config.dataset, train, test, config.limit_train, config.limit_test)
         torch.manual_seed(config.seed)
-        self.model = CapsNet(iterations=config.routing_iterations).to(self.device)
+        self.model = CapsNet(iterations=config.routing_iterations, input_size=self.task.input_size)
+        self.warmup_left = 0
+        if config.warm_start:
+            warm_start(self.model, load_weights(config.warm_start))
+            self.warmup_left = WARMUP_BATCHES
+        self.model = self.model.to(self.device)
+        if config.freeze_conv1:
+            self.model.conv1.requires_grad_(False)
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True
             self.model = self.model.to(memory_format=torch.channels_last)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.Adam(trainable, lr=config.lr)
         self.state = TrainingState(config=asdict(config))
         if config.resume:
             self.state = load_checkpoint(Path(config.resume), self.model, self.optimizer)
             self.state.config = asdict(config)
+            self.warmup_left = WARMUP_BATCHES if self.state.fresh_optimizer else 0
         self.net: torch.nn.Module = self.model
         if self.topology.distributed:
             ids = [self.device.index] if self.device.type == "cuda" else None
@@ -123,7 +136,7 @@ class Trainer:
         if config.compile:
             self.net = torch.compile(self.net)
         self.sampler = DistributedSampler(
-            range(len(self.train_x)),
+            range(len(self.task.train_x)),
             num_replicas=self.topology.world_size,
             rank=self.topology.rank,
             shuffle=True,
@@ -157,7 +170,8 @@ class Trainer:
         try:
             self.log(
                 f"training on {describe_device(self.device)} ×{self.topology.world_size}, "
-                f"{len(self.train_x)} images, batch {self.config.batch_size}, "
+                f"{self.config.dataset}: {len(self.task.train_x)} {self.task.unit} per epoch, "
+                f"batch {self.config.batch_size}, "
                 f"from epoch {self.state.epoch + 1}"
             )
             while self.state.epoch < self.config.epochs:
@@ -173,8 +187,7 @@ class Trainer:
 
     def _train_epoch(self) -> None:
         cfg, epoch = self.config, self.state.epoch
-        for group in self.optimizer.param_groups:
-            group["lr"] = cfg.lr * cfg.lr_decay**epoch
+        self._set_lr()
         self.sampler.set_epoch(epoch)
         order = torch.tensor(list(iter(self.sampler)), dtype=torch.long)
         self.model.train()
@@ -217,14 +230,21 @@ class Trainer:
         bar.close()
         self._end_epoch(epoch, time.perf_counter() - started, seen, loss_sum, correct)
 
+    def _set_lr(self) -> None:
+        """The epoch's decayed rate, scaled down while a warm-up is under way."""
+        cfg = self.config
+        ramp = 1.0 - self.warmup_left / WARMUP_BATCHES
+        for group in self.optimizer.param_groups:
+            group["lr"] = cfg.lr * cfg.lr_decay**self.state.epoch * ramp
+
     def _step(self, chosen: torch.Tensor, seed: int) -> tuple[float, int]:
-        rank, world = self.topology.rank, self.topology.world_size
-        images = random_shift(to_float(self.train_x[chosen]), seed, rank=rank, world_size=world)
-        images = images.to(self.device)
-        labels = self.train_y[chosen].to(self.device)
+        if self.warmup_left:
+            self.warmup_left -= 1
+            self._set_lr()
+        batch = self.task.batch(chosen, seed, self.topology.rank, self.topology.world_size).to(self.device)
         with autocast_for(self.device, self.config.precision):
-            out = self.net(images, labels)
-        loss = capsule_loss(out.lengths, out.reconstruction.float(), images, labels)
+            out = self.net(batch.images, batch.labels)
+        loss = capsule_loss(out.lengths, out.reconstruction.float(), batch.targets, batch.labels)
         if not torch.isfinite(loss):
             raise TrainingStopped(
                 f"loss became {loss.item()} at epoch {self.state.epoch + 1}, batch "
@@ -235,23 +255,25 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        hits = int((out.lengths.detach().argmax(dim=1) == labels).sum())
+        hits = int(self.task.hits(out.lengths.detach(), batch.labels).sum())
         return float(loss.detach()), hits
 
     @torch.no_grad()
     def evaluate(self) -> float:
         """Test accuracy, each process scoring its share of the test set."""
         self.model.eval()
-        share = torch.arange(self.topology.rank, len(self.test_x), self.topology.world_size)
+        task = self.task
+        share = torch.arange(self.topology.rank, len(task.test_x), self.topology.world_size)
         correct = torch.zeros(2, dtype=torch.float64)
         # The test set takes 35-100 s on two CPU cores: a bar of its own, so the run never looks hung.
-        with self._progress_bar(len(share), "evaluating on the test set", "img") as bar:
+        with self._progress_bar(len(share), "evaluating on the test set", task.unit) as bar:
             for start in range(0, len(share), EVAL_BATCH):
                 idx = share[start : start + EVAL_BATCH]
-                images = to_float(self.test_x[idx]).to(self.device)
+                images = task.test_images(idx).to(self.device)
                 with autocast_for(self.device, self.config.precision):
-                    pred = self.model(images).lengths.argmax(dim=1).cpu()
-                correct += torch.tensor([float((pred == self.test_y[idx]).sum()), float(len(idx))])
+                    lengths = self.model(images).lengths.cpu()
+                hits = task.hits(lengths, task.test_y[idx])
+                correct += torch.tensor([float(hits.sum()), float(len(idx))])
                 bar.update(len(idx))
         totals = all_reduce_sum(correct.to(self.device), self.topology).cpu()
         self.model.train()
@@ -274,14 +296,15 @@ class Trainer:
         self.state.epoch, self.state.batch = epoch + 1, 0
         self.log(
             f"epoch {epoch + 1}: loss {record['loss']:.4f}, train {record['train_accuracy']:.4f}, "
-            f"test {percent(test_acc)}, {record['images_per_second']:.0f} img/s"
+            f"test {percent(test_acc)}, {record['images_per_second']:.0f} {self.task.unit}/s"
         )
         if self.topology.is_main:
             save_weights(
                 self.model,
                 self.config.out,
                 test_accuracy=f"{test_acc:.4f}",
-                test_images=str(len(self.test_x)),
+                dataset=self.config.dataset,
+                test_images=str(len(self.task.test_x)),
                 epochs=str(epoch + 1),
                 device=describe_device(self.device),
                 precision=self.config.precision,

@@ -77,3 +77,54 @@ def test_help_shows_every_default() -> None:
 def test_accuracies_and_epoch_counts_read_as_people_write_them() -> None:
     assert percent(0.0876) == "8.76 %" and percent(0.996) == "99.60 %"
     assert epochs_text(1) == "1 epoch" and epochs_text(14) == "14 epochs"
+
+
+def test_multimnist_run_trains_a_36_pixel_model_and_resumes_exactly(tmp_path, tiny_mnist_dir, capsys) -> None:
+    two = ("--dataset", "multimnist")
+    assert run(tmp_path, "straight.safetensors", tiny_mnist_dir, *two, "--epochs", "2") == 0
+    captured = capsys.readouterr()
+    assert "multimnist: 128 pairs per epoch" in captured.err and "both digits read in" in captured.out
+    two = (*two, "--quiet")
+    assert run(tmp_path, "split.safetensors", tiny_mnist_dir, *two, "--epochs", "1") == 0
+    checkpoint = str(tmp_path / "split.checkpoint.safetensors")
+    resumed = ("--epochs", "2", "--resume", checkpoint)
+    assert run(tmp_path, "split.safetensors", tiny_mnist_dir, *two, *resumed) == 0
+    straight, meta = read_weights(tmp_path / "straight.safetensors")
+    again, _meta = read_weights(tmp_path / "split.safetensors")
+    assert all(torch.equal(value, again[key]) for key, value in straight.items())
+    assert straight["W"].shape == (3200, 10, 16, 8) and straight["decoder.4.weight"].shape == (1296, 1024)
+    assert (meta["input_size"], meta["dataset"]) == ("36", "multimnist")
+    assert meta["architecture"] == "sabour2017-multimnist"
+
+
+def test_a_multimnist_checkpoint_does_not_resume_an_mnist_run(tmp_path, tiny_mnist_dir, capsys) -> None:
+    two = ("--dataset", "multimnist", "--epochs", "1", "--quiet")
+    assert run(tmp_path, "w.safetensors", tiny_mnist_dir, *two) == 0
+    capsys.readouterr()
+    checkpoint = str(tmp_path / "w.checkpoint.safetensors")
+    assert run(tmp_path, "m.safetensors", tiny_mnist_dir, "--resume", checkpoint, "--quiet") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "36×36" in err[0] and "--dataset" in err[0]
+
+
+def test_warm_start_ramps_the_learning_rate_and_freezes_conv1(tmp_path, tiny_mnist_dir, pretrained) -> None:
+    from capsviz.data.mnist import load_mnist
+    from capsviz.model.weights import shipped_weights_path
+    from capsviz.training.loop import WARMUP_BATCHES, TrainConfig, Trainer
+
+    config = TrainConfig(
+        dataset="multimnist", epochs=1, batch_size=64, device="cpu", data_dir=tiny_mnist_dir,
+        out=str(tmp_path / "w.safetensors"), warm_start=str(shipped_weights_path()), freeze_conv1=True,
+        quiet=True, limit_test=16, checkpoint_every=0,
+    )  # fmt: skip
+    trainer = Trainer(config, load_mnist("train", tiny_mnist_dir), load_mnist("test", tiny_mnist_dir))
+    assert trainer.warmup_left == WARMUP_BATCHES
+    assert torch.equal(trainer.model.conv1.weight, pretrained.conv1.weight)
+    rates = []
+    for index in range(3):
+        trainer._step(torch.arange(index * 8, index * 8 + 8), seed=index)
+        rates.append(trainer.optimizer.param_groups[0]["lr"])
+    assert rates[0] < rates[1] < rates[2] < config.lr / 50
+    assert torch.equal(trainer.model.conv1.weight, pretrained.conv1.weight)
+    trained = [p for group in trainer.optimizer.param_groups for p in group["params"]]
+    assert not any(p is trainer.model.conv1.weight for p in trained)

@@ -60,7 +60,7 @@ def test_before_the_first_digit_each_tab_says_what_to_do_and_shows_no_empty_plot
 
 def test_without_a_network_every_tab_says_how_to_load_one(qtbot, tmp_path, monkeypatch):
     missing = tmp_path / "none.safetensors"
-    monkeypatch.setattr("capsviz.model.pretrained.shipped_weights_path", lambda: missing)
+    monkeypatch.setattr("capsviz.model.pretrained.shipped_weights_path", lambda kind="mnist": missing)
     window = _open_window(qtbot, tmp_path, monkeypatch, device="cpu")
     assert window.controller.model is None
     for title, page in _pages(window).items():

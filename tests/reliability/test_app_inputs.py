@@ -449,7 +449,7 @@ def test_without_shipped_weights_the_app_opens_says_how_to_train_and_recovers(
     from capsviz.app import create_window
 
     monkeypatch.setattr(
-        "capsviz.model.pretrained.shipped_weights_path", lambda: tmp_path / "capsnet.safetensors"
+        "capsviz.model.pretrained.shipped_weights_path", lambda kind="mnist": tmp_path / "capsnet.safetensors"
     )
     win = create_window(device="cpu", insight=False)
     qtbot.addWidget(win)

@@ -168,7 +168,8 @@ REFUSED = {
     ),
     "wrong shape": (
         _wrong_shape,
-        "narrow.safetensors: 'conv1.weight' has shape (128, 1, 9, 9), this CapsNet needs (256, 1, 9, 9)",
+        "narrow.safetensors: 'conv1.weight' has shape (128, 1, 9, 9), "
+        "a CapsNet on 28×28 inputs needs (256, 1, 9, 9)",
     ),
     "NaN": (_nan, "nan.safetensors: 'W' contains NaN or infinite values"),
     "infinity": (_inf, "inf.safetensors: 'decoder.4.bias' contains NaN or infinite values"),

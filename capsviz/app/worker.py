@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import atexit
 import threading
+import weakref
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, SignalInstance
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, SignalInstance
 
 from capsviz.app.inference import InferenceRequest, for_live_view, infer, warm_up
 from capsviz.data.images import ImageError
@@ -25,11 +26,18 @@ from capsviz.model.weights import WeightsError
 
 SHUTDOWN_WAIT_S = 10.0  # how long closing the window waits for a job in flight
 _FINISHING: set[QThread] = set()  # threads still busy after shutdown timed out: kept, waited for at exit
+_RUNNING: weakref.WeakSet[InferenceWorker] = weakref.WeakSet()
 
 
 @atexit.register
-def _wait_for_finishing_threads() -> None:
-    """Let a job that outlived its window end: Qt aborts if a running QThread is destroyed."""
+def _stop_at_exit() -> None:
+    """Stop every worker a script left running, then let jobs in flight end.
+
+    Qt aborts the interpreter if a running QThread is destroyed, which is what
+    happens to a window that is built, shown and never closed.
+    """
+    for worker in list(_RUNNING):
+        worker.shutdown()
     while _FINISHING:
         _FINISHING.pop().wait()
 
@@ -76,6 +84,10 @@ class InferenceWorker(QObject):
         self._stopping = False
         self._thread = _Loop(self)
         self._thread.start()
+        _RUNNING.add(self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
 
     @property
     def generation(self) -> int:
@@ -111,6 +123,7 @@ class InferenceWorker(QObject):
         then (a slow disk, a GPU starting up) finishes on its own before Python exits.
         """
         timeout_s = SHUTDOWN_WAIT_S if timeout_s is None else timeout_s
+        _RUNNING.discard(self)
         with self._wake:
             self._stopping = True
             self._pending = None

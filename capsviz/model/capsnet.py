@@ -146,6 +146,15 @@ def primary_grid_for(input_size: int) -> int:
     return (input_size - KERNEL + 1 - KERNEL) // PRIMARY_STRIDE + 1
 
 
+def _version(tensor: torch.Tensor) -> int | None:
+    """The in-place version counter; tensors made under ``inference_mode`` have none."""
+    return None if tensor.is_inference() else tensor._version
+
+
+def _forget_inference_weights(module: nn.Module, _incompatible: object) -> None:
+    module._inference_weights = None
+
+
 class CapsNet(nn.Module):
     """Conv1 → PrimaryCaps → DigitCaps (routing by agreement) → decoder.
 
@@ -184,6 +193,9 @@ class CapsNet(nn.Module):
         self.metadata: dict[str, str] = {}
         self.inference_dtype = torch.float32
         self._inference_weights: _InferenceWeights | None = None
+        # Weights loaded in place under inference_mode keep their storage and have no version
+        # counter, so loading forgets the re-laid-out copy outright.
+        self.register_load_state_dict_post_hook(_forget_inference_weights)
 
     @property
     def device(self) -> torch.device:
@@ -217,7 +229,7 @@ class CapsNet(nn.Module):
 
     def _weights_for_inference(self) -> _InferenceWeights:
         params = (self.conv1.weight, self.conv1.bias, self.primary_conv.weight, self.primary_conv.bias)
-        key = (self.inference_dtype, *((p.device, p.data_ptr(), p._version) for p in params))
+        key = (self.inference_dtype, *((p.device, p.data_ptr(), _version(p)) for p in params))
         cached = self._inference_weights
         if cached is not None and cached.key == key:
             return cached

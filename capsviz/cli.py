@@ -29,6 +29,16 @@ def _indices(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"expected numbers like 3,5,8, got {text!r}") from None
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.05 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a fraction of the canvas from 0.05 to 1, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="capsviz",
@@ -60,6 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep", type=_indices, default=(), metavar="I,J,…", help="test digits to keep in the history first"
     )
     shot.add_argument("--panel-only", action="store_true", help="save the chosen panel alone")
+    shot.add_argument(
+        "--drawn",
+        type=_fraction,
+        metavar="HEIGHT",
+        help="draw the digit on the canvas as pen strokes this tall (a fraction of the canvas, e.g. 0.3) "
+        "with the default brush, instead of showing the stored picture",
+    )
+    shot.add_argument(
+        "--as-drawn", action="store_true", help="the network input as drawn, without MNIST's stroke width"
+    )
+    shot.add_argument(
+        "--draw-only", action="store_true", help="save the Draw panel (canvas, network input, answer) alone"
+    )
     parser.add_argument("--version", action="version", version=f"capsviz {__version__}")
     subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     for command in (predict, perturb):
@@ -86,7 +109,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from capsviz.app.launch import ScreenshotScene, run_app
 
         scene = ScreenshotScene(
-            args.sample, args.panel, args.where, args.data_ranges, args.keep, args.panel_only
+            args.sample,
+            args.panel,
+            args.where,
+            args.data_ranges,
+            args.keep,
+            args.panel_only,
+            args.drawn,
+            args.as_drawn,
+            args.draw_only,
         )
         return run_app(args.app_weights, args.app_device, args.screenshot, scene)
     except (CommandError, DeviceError) as exc:

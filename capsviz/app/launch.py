@@ -9,11 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
+import numpy as np
+from PySide6.QtCore import QEvent, QEventLoop, QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
+from capsviz.app.drawing_bench import place_strokes, replay
+from capsviz.app.views.canvas import DEFAULT_BRUSH
 from capsviz.cli import SCREENSHOT_SAMPLE
 from capsviz.commands.common import create_parent_folder
+from capsviz.data.skeleton import digit_strokes
 from capsviz.qt_platform import needs_offscreen
 
 SCREENSHOT_TIMEOUT_S = 60.0
@@ -30,6 +34,9 @@ class ScreenshotScene:
     data_ranges: bool = False
     kept: tuple[int, ...] = ()  # test digits shown and kept in the history first
     panel_only: bool = False  # save the panel alone instead of the whole window
+    drawn: float | None = None  # draw the digit as pen strokes this tall (a fraction of the canvas)
+    as_drawn: bool = False  # the network input without MNIST's stroke width
+    draw_only: bool = False  # save the Draw panel alone
 
     @property
     def needs_survey(self) -> bool:
@@ -140,6 +147,17 @@ def _show_sample(window: object, index: int) -> bool:
     return wait_until(lambda: state.sample is not None and state.sample.index == index, SCREENSHOT_TIMEOUT_S)
 
 
+def _draw_sample(window: object, index: int, height: float) -> bool:
+    """Draw test digit ``index`` on the canvas as a person would (its skeleton, the default brush)."""
+    images, _labels = window.controller.samples()
+    strokes = place_strokes(digit_strokes(images[index]), height, np.random.default_rng(0), DEFAULT_BRUSH)
+    replay(window.canvas, strokes, DEFAULT_BRUSH)
+    QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))  # the pen leaves: no brush outline
+    controller = window.controller
+    answered = lambda: controller.shown_generation == controller.worker.generation  # noqa: E731
+    return wait_until(answered, SCREENSHOT_TIMEOUT_S)
+
+
 def render_screenshot(window: object, path: str, scene: ScreenshotScene | None = None) -> int:
     """Show ``scene`` (by default test digit 0, routing at its last iteration) and save the window as PNG."""
     scene = scene or ScreenshotScene()
@@ -155,7 +173,10 @@ def render_screenshot(window: object, path: str, scene: ScreenshotScene | None =
     for index in scene.kept:
         if insight is not None and _show_sample(window, index):
             insight.keep_current()
+    window.network_input.width_toggle.setChecked(not scene.as_drawn)
     ready = _show_sample(window, scene.sample)
+    if scene.drawn is not None:
+        ready = _draw_sample(window, scene.sample, scene.drawn)
     if state.outputs is not None:
         window.controller.seek_routing(state.outputs.iterations - 1)
     window.network_input.where_toggle.setChecked(scene.where)
@@ -173,6 +194,8 @@ def render_screenshot(window: object, path: str, scene: ScreenshotScene | None =
         window.close()
         return 1
     shown = window.insight_tabs.currentWidget() if scene.panel_only else window
+    if scene.draw_only:
+        shown = window.draw_panel
     saved = shown.grab().save(str(target), "PNG")
     window.close()
     if not saved:

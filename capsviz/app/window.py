@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
         clear.clicked.connect(self.canvas.clear)
         brush_label = self.make_caption("brush")
         panel = Panel("Draw", header=(brush_label, self.brush_slider, eraser, undo, redo, clear))
+        self.draw_panel = panel
         panel.add(self.canvas)
         row = QHBoxLayout()
         row.setSpacing(12)

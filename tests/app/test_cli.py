@@ -107,6 +107,14 @@ def test_help_lists_commands_and_options(capsys):
         assert word in out
 
 
+@pytest.mark.parametrize("height", ["2", "0", "tall"])
+def test_a_drawn_height_outside_the_canvas_is_refused(height, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--screenshot", "x.png", "--drawn", height])
+    assert done.value.code == 2
+    assert "expected a fraction of the canvas from 0.05 to 1" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_python_dash_m_renders_the_whole_app_headless(tmp_path):
     """The real entry point in a fresh process, analysis panels included, with no display."""

@@ -56,3 +56,21 @@ def test_a_panel_alone_with_kept_digits(qtbot, pretrained, tmp_path):
     kept = window.insight.keeper.history.entries
     assert len(kept) == 2
     assert sorted(int(entry.lengths.argmax()) for entry in kept) == [1, 2]  # test digits 1 and 2: a 2, a 1
+
+
+def test_a_drawn_digit_alone_as_drawn_and_at_mnist_width(qtbot, pretrained, tmp_path):
+    from capsviz.app import create_window
+
+    answers = {}
+    for as_drawn in (True, False):  # a screenshot closes its window: one window each
+        window = create_window(model=pretrained, insight=False)
+        qtbot.addWidget(window)
+        target = tmp_path / f"drawn-{as_drawn}.png"
+        scene = ScreenshotScene(sample=18, drawn=0.15, as_drawn=as_drawn, draw_only=True)
+        assert render_screenshot(window, str(target), scene) == 0
+        panel = window.draw_panel
+        assert Image.open(target).size == (panel.width(), panel.height())
+        assert window.state.sample is None and window.canvas.strokes()  # drawn with the pen, not shown
+        assert window.network_input.width_toggle.isChecked() is not as_drawn
+        answers[as_drawn] = window.prediction.text()[0]
+    assert answers == {False: "3", True: "8"}  # test digit 18 is a 3; drawn small, as drawn it reads as 8

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from capsviz.analysis.familiar import unfamiliar
 from capsviz.app.inference import (
     InferenceRequest,
     InferenceResult,
@@ -378,7 +379,9 @@ class Controller(QObject):
         outputs = self.state.outputs
         lengths = None if outputs is None else outputs.lengths
         note = "no model loaded" if self.model is None else "draw a digit"
-        self.views.prediction.show_prediction(lengths, note)
+        image = self.state.input_image
+        caution = unfamiliar(image) if lengths is not None and image is not None else []
+        self.views.prediction.show_prediction(lengths, note, caution)
         self._render_sample()
         self.playback.new_outputs()
         self._render_routing_soon()

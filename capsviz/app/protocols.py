@@ -6,6 +6,7 @@ with plain objects, so the controller's logic runs without any widget.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -36,8 +37,10 @@ class InputView(Protocol):
 
 
 class PredictionView(Protocol):
-    def show_prediction(self, lengths: np.ndarray | None, note: str = "") -> None:
-        """Show the winner of ``lengths`` and its length; without lengths, show ``note``."""
+    def show_prediction(
+        self, lengths: np.ndarray | None, note: str = "", caution: Sequence[str] = ()
+    ) -> None:
+        """The winner of ``lengths`` and its length; without lengths, ``note``; ``caution``: beyond MNIST."""
 
 
 class LengthsView(Protocol):

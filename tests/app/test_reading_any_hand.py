@@ -76,3 +76,15 @@ def test_a_photo_of_blank_paper_says_there_is_no_digit(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: all_answered(window) and window.state.stages is not None, timeout=WAIT_MS)
     assert window.state.stages.empty and window.state.outputs is None
     assert window.status.currentMessage() == NO_DIGIT
+
+
+def test_a_digit_leaning_beyond_mnist_is_flagged_as_the_models_limit(window, qtbot):
+    draw_stroke(window.canvas, [(0.2, 0.7), (0.8, 0.3)])  # a "1" leaning 56° right
+    _read(window, qtbot)
+    label = window.prediction
+    assert "beyond MNIST: leans" in label.text() and "rotation-invariant" in label.toolTip()
+
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)  # clear
+    draw_stroke(window.canvas, [(0.5, 0.2), (0.52, 0.8)])  # an upright "1"
+    _read(window, qtbot)
+    assert "beyond MNIST" not in label.text() and "rotation-invariant" not in label.toolTip()

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from capsviz.analysis.familiar import explain
 from capsviz.app import theme
 
 MARGIN_POSITIVE = 0.9
+
+
+PREDICTION_HELP = (
+    "The prediction: the digit whose capsule is longest; the ring fills with that length "
+    "(the tick marks the 0.9 training margin)."
+)
 
 
 class PredictionLabel(QLabel):
@@ -24,29 +33,38 @@ class PredictionLabel(QLabel):
         self.setObjectName("predictionLabel")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(150, 150)
-        self.setToolTip(
-            "The prediction: the digit whose capsule is longest; the ring fills with that length "
-            "(the tick marks the 0.9 training margin)."
-        )
+        self.setToolTip(PREDICTION_HELP)
         self._lengths: np.ndarray | None = None
         self._note = "draw a digit"
+        self._caution: tuple[str, ...] = ()
         self.setText("– draw a digit")
 
     def sizeHint(self) -> QSize:
         return QSize(200, 190)
 
-    def show_prediction(self, lengths: np.ndarray | None, note: str = "") -> None:
+    def show_prediction(
+        self, lengths: np.ndarray | None, note: str = "", caution: Sequence[str] = ()
+    ) -> None:
+        """The winner of ``lengths``; without lengths, ``note``.
+
+        ``caution`` names how the input lies outside what the network learned
+        from (:func:`capsviz.analysis.familiar.unfamiliar`): it replaces the
+        runner-up line, in amber, and the tooltip says why it matters.
+        """
         self._lengths = None if lengths is None else np.asarray(lengths, np.float32).copy()
         self._note = note or "draw a digit"
+        self._caution = tuple(caution) if self._lengths is not None else ()
         if self._lengths is None:
             self.setText(f"– {self._note}")
         else:
             order = np.argsort(self._lengths)[::-1]
             winner, second = int(order[0]), int(order[1])
+            beyond = f" · beyond MNIST: {', '.join(self._caution)}" if self._caution else ""
             self.setText(
                 f"{winner} · length {self._lengths[winner]:.2f} "
-                f"(runner-up {second}: {self._lengths[second]:.2f})"
+                f"(runner-up {second}: {self._lengths[second]:.2f}){beyond}"
             )
+        self.setToolTip(explain(list(self._caution)) if self._caution else PREDICTION_HELP)
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -73,8 +91,10 @@ class PredictionLabel(QLabel):
             self._paint_centre(painter, inner, str(winner), QColor(theme.TEXT))
             second = int(np.argsort(self._lengths)[-2])
             detail = f"runner-up {second}: {self._lengths[second]:.2f}"
+            if self._caution:
+                detail = f"beyond MNIST: {self._caution[0]}"
             headline = f"length {length:.2f}" + ("" if length >= 0.5 else " · unsure")
-            self._paint_caption(painter, ring.bottom() + 4, headline, detail)
+            self._paint_caption(painter, ring.bottom() + 4, headline, detail, bool(self._caution))
         painter.end()
 
     @staticmethod
@@ -96,7 +116,9 @@ class PredictionLabel(QLabel):
         painter.setPen(colour)
         painter.drawText(inner, Qt.AlignmentFlag.AlignCenter, text)
 
-    def _paint_caption(self, painter: QPainter, top: float, headline: str, detail: str) -> None:
+    def _paint_caption(
+        self, painter: QPainter, top: float, headline: str, detail: str, caution: bool = False
+    ) -> None:
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.15)
         painter.setFont(font)
@@ -104,5 +126,5 @@ class PredictionLabel(QLabel):
         painter.drawText(QRectF(0, top, self.width(), 22), Qt.AlignmentFlag.AlignCenter, headline)
         font.setPointSizeF(font.pointSizeF() / 1.15)
         painter.setFont(font)
-        painter.setPen(QColor(theme.MUTED))
+        painter.setPen(QColor(theme.STEER if caution else theme.MUTED))
         painter.drawText(QRectF(0, top + 21, self.width(), 20), Qt.AlignmentFlag.AlignCenter, detail)

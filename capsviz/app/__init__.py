@@ -1,8 +1,27 @@
-"""The capsviz explorer (Qt): ``create_window`` builds it, ``main`` runs the command line."""
+"""The capsviz explorer (Qt): ``create_window`` builds it, ``main`` runs the command line.
+
+Both are looked up on first use, so importing one module of the app (a view,
+the worker) does not build the whole window module graph with it.
+"""
 
 from __future__ import annotations
 
-from capsviz.app.launch import main
-from capsviz.app.window import MainWindow, create_window
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from capsviz.app.launch import main
+    from capsviz.app.window import MainWindow, create_window
 
 __all__ = ["MainWindow", "create_window", "main"]
+
+
+def __getattr__(name: str) -> object:
+    if name in ("MainWindow", "create_window"):
+        from capsviz.app import window
+
+        return getattr(window, name)
+    if name == "main":
+        from capsviz.app import launch
+
+        return launch.main
+    raise AttributeError(f"module 'capsviz.app' has no attribute {name!r}")

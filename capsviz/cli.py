@@ -13,13 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from capsviz import __version__
+from capsviz.app.panel_ids import PANEL_IDS, ROUTING_PANEL
+from capsviz.app.scene import SCREENSHOT_SAMPLE, ScreenshotScene
 from capsviz.commands import perturb, predict
 from capsviz.commands.common import CommandError, report_error
 from capsviz.model.device import DEVICE_CHOICES, DeviceError, resolve_device
 from capsviz.qt_platform import needs_offscreen, window_problem
-
-SCREENSHOT_SAMPLE = 0  # a clearly written 7 from the shipped MNIST test set
-PANELS = ("routing", "where", "why", "what", "counterfactuals", "invariance", "compare", "gallery")
 
 
 def _indices(text: str) -> tuple[int, ...]:
@@ -61,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     shot = parser.add_argument_group("screenshot scene (with --screenshot)")
     shot.add_argument("--sample", type=int, default=SCREENSHOT_SAMPLE, help="MNIST test digit to show")
-    shot.add_argument("--panel", choices=PANELS, default="routing", help="tab of the right-hand column")
+    shot.add_argument(
+        "--panel", choices=PANEL_IDS, default=ROUTING_PANEL, help="tab of the right-hand column"
+    )
     shot.add_argument("--where", action="store_true", help="tint input and canvas where the capsule looks")
     shot.add_argument(
         "--data-ranges", action="store_true", help="pose sliders reach mean ± 2σ of the test set"
@@ -106,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         resolve_device(args.app_device)  # reported before Qt starts
         if not (args.screenshot and needs_offscreen()) and (problem := window_problem()):
             raise CommandError(problem)
-        from capsviz.app.launch import ScreenshotScene, run_app
+        from capsviz.app.launch import run_app
 
         scene = ScreenshotScene(
             args.sample,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from capsviz.app.launch import main
     from capsviz.app.window import MainWindow, create_window
+    from capsviz.cli import main
 
 __all__ = ["MainWindow", "create_window", "main"]
 
@@ -20,8 +20,8 @@ def __getattr__(name: str) -> object:
         from capsviz.app import window
 
         return getattr(window, name)
-    if name == "main":
-        from capsviz.app import launch
+    if name == "main":  # the command line, which opens the window unless given a command
+        from capsviz.cli import main
 
-        return launch.main
+        return main
     raise AttributeError(f"module 'capsviz.app' has no attribute {name!r}")

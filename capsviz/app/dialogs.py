@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -14,13 +12,10 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from capsviz import __version__
-from capsviz.app.menus import shortcut_rows
-
-if TYPE_CHECKING:
-    from capsviz.app.window import MainWindow
 
 ABOUT = f"""<h3>capsviz {__version__}</h3>
 <p>Look inside a Capsule Network: draw a digit, watch routing by agreement move the
@@ -30,13 +25,12 @@ coupling coefficients, and steer the winning capsule through the decoder.</p>
 <p>Mouse: left button draws, right button erases; click a length bar to steer that capsule.</p>"""
 
 
-def show_shortcuts(window: MainWindow) -> QDialog:
-    """A table of every shortcut, opened without blocking the window."""
-    dialog = QDialog(window)
+def show_shortcuts(parent: QWidget, rows: list[tuple[str, str, str]]) -> QDialog:
+    """A table of (menu, command, keys) ``rows``, opened without blocking ``parent``."""
+    dialog = QDialog(parent)
     dialog.setObjectName("shortcutsDialog")
     dialog.setWindowTitle("Keyboard shortcuts")
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    rows = shortcut_rows(window)
     table = QTableWidget(len(rows), 3)
     table.setHorizontalHeaderLabels(["Menu", "Command", "Keys"])
     table.verticalHeader().hide()
@@ -57,8 +51,8 @@ def show_shortcuts(window: MainWindow) -> QDialog:
     return dialog
 
 
-def show_about(window: MainWindow) -> QMessageBox:
-    box = QMessageBox(window)
+def show_about(parent: QWidget) -> QMessageBox:
+    box = QMessageBox(parent)
     box.setWindowTitle("About capsviz")
     box.setTextFormat(Qt.TextFormat.RichText)
     box.setText(ABOUT)

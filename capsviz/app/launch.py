@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,33 +12,14 @@ from PySide6.QtCore import QEvent, QEventLoop, QMessageLogContext, Qt, QtMsgType
 from PySide6.QtWidgets import QApplication
 
 from capsviz.app.drawing_bench import place_strokes, replay
+from capsviz.app.scene import ScreenshotScene
 from capsviz.app.views.canvas import DEFAULT_BRUSH
-from capsviz.cli import SCREENSHOT_SAMPLE
 from capsviz.commands.common import create_parent_folder
 from capsviz.data.skeleton import digit_strokes
 from capsviz.qt_platform import needs_offscreen
 
 SCREENSHOT_TIMEOUT_S = 60.0
 SURVEY_TIMEOUT_S = 1800.0  # the first survey of the 10,000 test digits (then cached)
-
-
-@dataclass(frozen=True)
-class ScreenshotScene:
-    """What ``--screenshot`` shows: a test digit, a tab of the right column, Where tint, data ranges."""
-
-    sample: int = SCREENSHOT_SAMPLE
-    panel: str = "routing"
-    where: bool = False
-    data_ranges: bool = False
-    kept: tuple[int, ...] = ()  # test digits shown and kept in the history first
-    panel_only: bool = False  # save the panel alone instead of the whole window
-    drawn: float | None = None  # draw the digit as pen strokes this tall (a fraction of the canvas)
-    as_drawn: bool = False  # the network input without MNIST's stroke width
-    draw_only: bool = False  # save the Draw panel alone
-
-    @property
-    def needs_survey(self) -> bool:
-        return self.panel in ("what", "gallery") or self.data_ranges
 
 
 # Messages Qt's offscreen and minimal platforms print for features they simply lack; they read like
@@ -120,15 +99,6 @@ def wait_until(condition: object, timeout_s: float) -> bool:
     return True
 
 
-def _show_panel(window: object, panel: str) -> bool:
-    tabs = window.insight_tabs
-    for index in range(tabs.count()):
-        if tabs.tabText(index).lower().startswith(panel):
-            tabs.setCurrentIndex(index)
-            return True
-    return False
-
-
 def _finish_survey(window: object) -> bool:
     """Run the test-set survey to the end (cached after the first time), so statistics and labels show."""
     surveyor = window.insight.surveyor
@@ -164,7 +134,7 @@ def render_screenshot(window: object, path: str, scene: ScreenshotScene | None =
     window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     window.show()
     state, insight = window.state, getattr(window, "insight", None)
-    if scene.panel != "routing" and not _show_panel(window, scene.panel):
+    if not window.show_panel(scene.panel):
         print(f"capsviz: error: this window has no {scene.panel} panel", file=sys.stderr)
         window.close()
         return 1
@@ -208,10 +178,3 @@ def render_screenshot(window: object, path: str, scene: ScreenshotScene | None =
         )
     print(f"wrote {target}")
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """The ``capsviz`` command (see :mod:`capsviz.cli`), for ``capsviz.app.main``."""
-    from capsviz.cli import main as cli_main
-
-    return cli_main(argv)

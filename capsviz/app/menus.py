@@ -7,19 +7,38 @@ can never disagree with what the keys really do.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QStyle, QToolBar
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMenuBar, QStyle, QToolBar
 
-if TYPE_CHECKING:
-    from capsviz.app.window import MainWindow
+from capsviz.app.controller import Controller
+from capsviz.app.views.canvas import DrawingCanvas
 
 Shortcut = str | QKeySequence.StandardKey
 
 
+class MenuHost(Protocol):
+    """What the menus command: the window's own dialogs, its controller and its canvas.
+
+    The main window is one; the menus need no more of it than this and a QMainWindow to hang on.
+    """
+
+    controller: Controller
+    canvas: DrawingCanvas
+
+    def open_image_dialog(self) -> None: ...
+    def paste(self) -> None: ...
+    def load_weights_dialog(self) -> None: ...
+    def save_screenshot_dialog(self) -> None: ...
+    def change_brush(self, delta: int) -> None: ...
+    def show_shortcuts(self) -> None: ...
+    def show_about(self) -> None: ...
+    def make_caption(self, text: str) -> QLabel: ...
+
+
 def _action(
-    window: MainWindow,
+    window: QMainWindow,
     menu: QMenu,
     text: str,
     slot: Callable[[], object],
@@ -48,9 +67,9 @@ def _action(
     return action
 
 
-def build_menus(window: MainWindow) -> dict[str, QAction]:
-    """Create the menu bar and toolbar of ``window``; return the actions by name."""
-    c, canvas, bar = window.controller, window.canvas, window.menuBar()
+def build_menus(window: QMainWindow, host: MenuHost) -> dict[str, QAction]:
+    """Create the menu bar and toolbar of ``window`` for ``host``'s commands; return the actions by name."""
+    c, canvas, bar = host.controller, host.canvas, window.menuBar()
     actions: dict[str, QAction] = {}
 
     file = bar.addMenu("&File")
@@ -58,19 +77,19 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         window,
         file,
         "&Open Image…",
-        window.open_image_dialog,
+        host.open_image_dialog,
         ("Ctrl+O",),
         "Classify an image file (PNG, JPEG, …)",
     )
     actions["paste"] = _action(
-        window, file, "&Paste Image", window.paste, ("Ctrl+V",), "Classify the image on the clipboard"
+        window, file, "&Paste Image", host.paste, ("Ctrl+V",), "Classify the image on the clipboard"
     )
     file.addSeparator()
     actions["weights"] = _action(
         window,
         file,
         "Load &Weights…",
-        window.load_weights_dialog,
+        host.load_weights_dialog,
         ("Ctrl+Shift+O",),
         "Use another trained weights file (.safetensors)",
     )
@@ -78,7 +97,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         window,
         file,
         "&Save Screenshot…",
-        window.save_screenshot_dialog,
+        host.save_screenshot_dialog,
         ("Ctrl+S",),
         "Save a picture of the window",
     )
@@ -99,8 +118,8 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         "Left button erases (the right button always does)",
         checkable=True,
     )
-    actions["thinner"] = _action(window, edit, "Thinner Brush", lambda: window.change_brush(-4), ("[",))
-    actions["thicker"] = _action(window, edit, "Thicker Brush", lambda: window.change_brush(4), ("]",))
+    actions["thinner"] = _action(window, edit, "Thinner Brush", lambda: host.change_brush(-4), ("[",))
+    actions["thicker"] = _action(window, edit, "Thicker Brush", lambda: host.change_brush(4), ("]",))
 
     digits = bar.addMenu("&Digits")
     actions["previous"] = _action(
@@ -135,8 +154,8 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     actions["reset"] = _action(window, capsule, "&Reset Sliders", c.reset_pose, ("Ctrl+R",))
 
     help_menu = bar.addMenu("&Help")
-    actions["shortcuts"] = _action(window, help_menu, "&Keyboard Shortcuts", window.show_shortcuts, ("F1",))
-    actions["about"] = _action(window, help_menu, "&About capsviz", window.show_about)
+    actions["shortcuts"] = _action(window, help_menu, "&Keyboard Shortcuts", host.show_shortcuts, ("F1",))
+    actions["about"] = _action(window, help_menu, "&About capsviz", host.show_about)
 
     canvas.eraserChanged.connect(actions["eraser"].setChecked)
     canvas.historyChanged.connect(
@@ -147,11 +166,11 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     )
     actions["undo"].setEnabled(False)
     actions["redo"].setEnabled(False)
-    _build_toolbar(window, actions)
+    _build_toolbar(window, host, actions)
     return actions
 
 
-def _build_toolbar(window: MainWindow, actions: dict[str, QAction]) -> None:
+def _build_toolbar(window: QMainWindow, host: MenuHost, actions: dict[str, QAction]) -> None:
     toolbar = QToolBar("Main")
     toolbar.setObjectName("mainToolBar")
     toolbar.setMovable(False)
@@ -179,7 +198,7 @@ def _build_toolbar(window: MainWindow, actions: dict[str, QAction]) -> None:
     toolbar.addAction(actions["open"])
     toolbar.addAction(actions["paste"])
     toolbar.addSeparator()
-    toolbar.addWidget(window.make_caption("MNIST test digits"))
+    toolbar.addWidget(host.make_caption("MNIST test digits"))
     for name in ("previous", "random", "next"):
         toolbar.addAction(actions[name])
     toolbar.addSeparator()
@@ -187,10 +206,10 @@ def _build_toolbar(window: MainWindow, actions: dict[str, QAction]) -> None:
     window.addToolBar(toolbar)
 
 
-def shortcut_rows(window: MainWindow) -> list[tuple[str, str, str]]:
-    """(menu, command, keys) for every menu entry that has a shortcut."""
+def shortcut_rows(bar: QMenuBar) -> list[tuple[str, str, str]]:
+    """(menu, command, keys) for every menu entry of ``bar`` that has a shortcut."""
     rows = []
-    for menu_action in window.menuBar().actions():
+    for menu_action in bar.actions():
         rows.extend(_rows(menu_action.menu(), menu_action.text().replace("&", "")))
     return rows
 

@@ -31,7 +31,8 @@ from capsviz.app import theme
 from capsviz.app.controller import Controller
 from capsviz.app.dialogs import show_about, show_shortcuts
 from capsviz.app.inference import for_live_view
-from capsviz.app.menus import build_menus
+from capsviz.app.menus import build_menus, shortcut_rows
+from capsviz.app.panel_ids import PANEL_TITLES, ROUTING_PANEL
 from capsviz.app.protocols import Views
 from capsviz.app.state import AppState
 from capsviz.app.views.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
@@ -84,7 +85,7 @@ class MainWindow(QMainWindow):
             self.state, self.pose_sliders, self.network_input, self.controller.playback, self.canvas, self
         )
         self.controller.modelReplaced.connect(lambda _model: self.insight_overlays.forget_survey())
-        self.actions_by_name = build_menus(self)
+        self.actions_by_name = build_menus(self, self)
         self.setCentralWidget(self._build_layout(problem))
         self.controller.modelReplaced.connect(lambda _model: self.banner.hide())
         self.network_input.width_toggle.toggled.connect(self.controller.set_normalise_width)
@@ -129,8 +130,9 @@ class MainWindow(QMainWindow):
         self.insight_tabs.setObjectName("insightTabs")
         self.insight_tabs.setDocumentMode(False)
         self.empty_pages = [EmptyState(self.routing_view, Needs.INPUT)]
-        self.insight_tabs.addTab(self.empty_pages[0], "Routing")
+        self.insight_tabs.addTab(self.empty_pages[0], PANEL_TITLES[ROUTING_PANEL])
         self.insight_tabs.setTabToolTip(0, self.routing_view.toolTip())
+        self.panel_pages: dict[str, QWidget] = {ROUTING_PANEL: self.empty_pages[0]}
         splitter.addWidget(self.insight_tabs)
         splitter.setSizes([450, 440, 480])
         for index, stretch in enumerate((4, 4, 5)):
@@ -226,8 +228,8 @@ class MainWindow(QMainWindow):
         return label
 
     # plug-in point for analysis panels ---------------------------------
-    def add_insight_panel(self, title: str, widget: QWidget, needs: Needs = Needs.INPUT) -> int:
-        """Add an analysis panel as a tab beside the routing view; returns its tab index.
+    def add_insight_panel(self, panel_id: str, widget: QWidget, needs: Needs = Needs.INPUT) -> int:
+        """Add the analysis panel ``panel_id`` (of :mod:`capsviz.app.panel_ids`) as a tab; returns its index.
 
         The panel sits in a scroll area, so a panel that needs more room than the
         window gives scrolls instead of stretching the window. Until it has what
@@ -240,11 +242,20 @@ class MainWindow(QMainWindow):
         scroller.setWidget(widget)
         page = EmptyState(scroller, needs)
         self.empty_pages.append(page)
-        index = self.insight_tabs.addTab(page, title.replace("&", "&&"))
+        index = self.insight_tabs.addTab(page, PANEL_TITLES[panel_id].replace("&", "&&"))
+        self.panel_pages[panel_id] = page
         if widget.toolTip():
             self.insight_tabs.setTabToolTip(index, widget.toolTip())
         self.update_empty_states()
         return index
+
+    def show_panel(self, panel_id: str) -> bool:
+        """Bring the tab of ``panel_id`` to the front; False if this window has no such panel."""
+        page = self.panel_pages.get(panel_id)
+        if page is None:
+            return False
+        self.insight_tabs.setCurrentWidget(page)
+        return True
 
     def update_empty_states(self) -> None:
         """Each tab shows its content, or what to do first (load a network, draw, keep a digit)."""
@@ -292,7 +303,7 @@ class MainWindow(QMainWindow):
             self.status.show_error("the clipboard holds no image (copy an image or an image file)")
 
     def show_shortcuts(self) -> None:
-        show_shortcuts(self)
+        show_shortcuts(self, shortcut_rows(self.menuBar()))
 
     def show_about(self) -> None:
         show_about(self)
@@ -374,8 +385,8 @@ def install_insight_panels(window: MainWindow) -> bool:
             return False
         raise
     insight = InsightPanels(window.controller.model, parent=window)
-    for title, widget in insight.panels:
-        window.add_insight_panel(title, widget, insight.needs_of(widget))
+    for panel_id, widget in insight.panels:
+        window.add_insight_panel(panel_id, widget, insight.needs_of(widget))
     insight.bind_state(window.state)
     insight.imageRequested.connect(window.show_insight_image)
     insight.sampleRequested.connect(window.controller.show_sample)

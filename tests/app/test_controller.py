@@ -125,7 +125,7 @@ def test_blank_input_clears_the_outputs(setup, pretrained):
     state, views, controller = setup
     controller._apply_result(result_for(pretrained, np.zeros((448, 448), np.uint8), 1, origin="canvas"))
     assert state.outputs is None
-    assert views.prediction.last("show_prediction") == (None, "draw a digit")
+    assert views.prediction.last("show_prediction") == (None, "draw a digit", [])
     assert views.lengths.last("show_lengths") == (None, None)
     assert views.reconstruction.last("show_reconstructions") == (None, None)
 
@@ -241,7 +241,7 @@ def test_without_a_model_the_input_is_still_shown(qtbot, samples):
     controller.shutdown()
     assert views.status.last("show_model") == (None,)
     assert views.network_input.last("show_input")[0].max() > 0
-    assert views.prediction.last("show_prediction") == (None, "no model loaded")
+    assert views.prediction.last("show_prediction") == (None, "no model loaded", [])
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capsviz.app.panel_ids import PANEL_TITLES
 from capsviz.app.views.pixels import grey_qimage
 from capsviz.model.weights import save_weights
 
@@ -249,14 +250,13 @@ def test_window_without_weights_explains_how_to_train(qtbot, tmp_path):
     win.close()
 
 
-def test_insight_panels_plug_in_and_help_lists_shortcuts(window, qtbot):
-    panel = QLabel("analysis")
-    panel.setToolTip("An analysis panel.")
-    index = window.add_insight_panel("Analysis", panel)
-    assert (
-        window.insight_tabs.tabText(index) == "Analysis"
-        and window.insight_tabs.widget(0).content is window.routing_view
-    )
+def test_panels_are_shown_by_their_registered_id_and_help_lists_shortcuts(window, qtbot):
+    tabs = window.insight_tabs  # this window has no analysis panels: only Routing is registered
+    assert tabs.widget(0).content is window.routing_view and window.show_panel("routing")
+    assert not window.show_panel("where") and not window.show_panel("no-such-panel")
+    panel = QLabel("where")
+    window.add_insight_panel("where", panel)
+    assert window.show_panel("where") and tabs.tabText(tabs.currentIndex()) == PANEL_TITLES["where"]
     window.show_shortcuts()
     dialog = window.findChild(QWidget, "shortcutsDialog")
     assert dialog.isVisible()

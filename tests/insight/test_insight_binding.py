@@ -15,6 +15,7 @@ from capsviz.analysis.inference import infer
 from capsviz.analysis.where import where_analysis
 from capsviz.analysis.why import why_analysis
 from capsviz.app.insight.panels import InsightPanels, build_insight_panels
+from capsviz.app.panel_ids import INSIGHT_PANEL_IDS
 
 SURVEY = 30
 
@@ -47,7 +48,7 @@ def test_update_feeds_every_panel(insight, pretrained, digit_image, routed_digit
     np.testing.assert_allclose(insight.why.length_bars.heights(1), why.lengths_with_routing, atol=1e-6)
     grid = figure4(pretrained, output.poses[0, 7].numpy(), 7)
     np.testing.assert_allclose(insight.what.figure4.mosaic, grid.mosaic(), atol=1e-5)
-    assert insight.counterfactual.tiles[7].verdict.text().startswith("→")
+    assert insight.counterfactuals.tiles[7].verdict.text().startswith("→")
     assert insight.invariance.moved_item.image is not None
     assert insight.survey is not None and len(insight.survey.survey) == SURVEY
     bands = insight.what.dimensions.band_edges()
@@ -61,7 +62,7 @@ def test_steering_moves_the_pose_everywhere(insight, digit_image, routed_digit):
     insight.set_pose_offsets(offsets)
     pose = routed_digit[1].poses[0, 7].numpy() + offsets
     np.testing.assert_allclose(insight.what.dimensions.current_values(), pose, atol=1e-6)
-    np.testing.assert_allclose(insight.counterfactual.result.pose, pose, atol=1e-6)
+    np.testing.assert_allclose(insight.counterfactuals.result.pose, pose, atol=1e-6)
     insight.set_digit(3)
     assert insight.what.digit == 3 and insight.where.digit_box.currentIndex() == 3
     insight.set_iteration(0)
@@ -141,7 +142,7 @@ def test_follows_an_app_state(insight, digit_image):
     state.outputs = None
     state.outputsChanged.emit()
     assert insight.trace is None and insight.where.grid_item.image is None
-    assert insight.counterfactual.result is None
+    assert insight.counterfactuals.result is None
 
 
 def test_background_mode_catches_up_when_a_panel_is_shown(qtbot, pretrained, digit_image, tmp_path):
@@ -154,20 +155,28 @@ def test_background_mode_catches_up_when_a_panel_is_shown(qtbot, pretrained, dig
     qtbot.wait(300)
     assert insight.trace is None, "with every panel hidden the network is left to the live view"
     assert insight.why.histogram_curves == [], "hidden panels wait until they are shown"
-    insight.counterfactual.show()
+    insight.counterfactuals.show()
     qtbot.waitUntil(lambda: insight.trace is not None, timeout=20_000)
-    qtbot.waitUntil(lambda: insight.counterfactual.shown_lengths is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: insight.counterfactuals.shown_lengths is not None, timeout=20_000)
     trace, _ = infer(pretrained, digit_image)
     np.testing.assert_allclose(insight.lengths, trace.lengths[0, -1].numpy(), atol=1e-6)
     insight.shutdown()
 
 
-def test_build_insight_panels_returns_titled_widgets(qtbot, pretrained):
+def test_build_insight_panels_returns_the_registered_panels(qtbot, pretrained):
     panels = build_insight_panels(pretrained)
     for _, widget in panels:
         qtbot.addWidget(widget)
-    titles = [title for title, _ in panels]
-    assert titles == ["Where", "Why", "What", "Counterfactuals", "Invariance", "Compare & keep", "Gallery"]
+    assert [panel_id for panel_id, _ in panels] == list(INSIGHT_PANEL_IDS)
+    assert INSIGHT_PANEL_IDS == (
+        "where",
+        "why",
+        "what",
+        "counterfactuals",
+        "invariance",
+        "compare",
+        "gallery",
+    )
     assert all(widget.toolTip() for _, widget in panels)
 
 

@@ -6,7 +6,8 @@ import numpy as np
 from PIL import Image
 from PySide6.QtWidgets import QSlider
 
-from capsviz.app.launch import ScreenshotScene, render_screenshot
+from capsviz.app.launch import render_screenshot
+from capsviz.app.scene import ScreenshotScene
 
 
 def test_what_panel_with_data_ranges_and_where_tint(qtbot, pretrained, tmp_path, monkeypatch):

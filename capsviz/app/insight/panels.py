@@ -3,8 +3,8 @@
 Wiring into the main window takes a few lines::
 
     insight = InsightPanels(model, parent=window)
-    for title, widget in insight.panels:
-        window.add_insight_panel(title, widget)
+    for panel_id, widget in insight.panels:
+        window.add_insight_panel(panel_id, widget)
     insight.bind_state(window.state)             # follow input, iteration, steered capsule, offsets
     insight.imageRequested.connect(window.show_insight_image)   # e.g. controller.show_array(image, ...)
     insight.sampleRequested.connect(window.controller.show_sample)
@@ -45,11 +45,10 @@ from capsviz.app.insight.survey_task import SurveyBinding, SurveyResult
 from capsviz.app.insight.what_panel import WhatPanel
 from capsviz.app.insight.where_panel import WherePanel
 from capsviz.app.insight.why_panel import WhyPanel
+from capsviz.app.panel_ids import INSIGHT_PANEL_IDS
 from capsviz.app.views.empty_state import Needs
 from capsviz.model.capsnet import CapsNet, CapsOutput, RoutingTrace
 
-NAMES = ("where", "why", "what", "counterfactual", "invariance", "compare", "gallery")
-TITLES = ("Where", "Why", "What", "Counterfactuals", "Invariance", "Compare & keep", "Gallery")
 # What each panel needs before it shows anything; the rest need an input on show.
 NEEDS = {"compare": Needs.INPUT_OR_HISTORY, "gallery": Needs.MODEL}
 
@@ -118,10 +117,10 @@ class InsightPanels(QObject):
         self._done: dict[str, object] = {}
 
         self.where, self.why, self.what = WherePanel(), WhyPanel(), WhatPanel()
-        self.counterfactual, self.invariance = CounterfactualPanel(), InvariancePanel()
+        self.counterfactuals, self.invariance = CounterfactualPanel(), InvariancePanel()
         self.compare, self.gallery = HistoryPanel(), GalleryPanel()
-        widgets = [getattr(self, name) for name in NAMES]
-        self.panels: list[tuple[str, QWidget]] = list(zip(TITLES, widgets, strict=True))
+        widgets = [getattr(self, name) for name in INSIGHT_PANEL_IDS]
+        self.panels: list[tuple[str, QWidget]] = list(zip(INSIGHT_PANEL_IDS, widgets, strict=True))
         for widget in widgets:
             widget.installEventFilter(self)
         self.keeper = Keeper(self)
@@ -132,7 +131,7 @@ class InsightPanels(QObject):
         for panel in (self.where, self.why, self.what):
             panel.digitChanged.connect(self._digit_picked)
         self.where.iterationChanged.connect(self._iteration_picked)
-        self.counterfactual.imageRequested.connect(self._image_requested)
+        self.counterfactuals.imageRequested.connect(self._image_requested)
         self.invariance.transformChanged.connect(self._transform_changed)
         self.invariance.parameterChanged.connect(self._transform_changed)
         self.gallery.digitRequested.connect(self.sampleRequested)
@@ -149,12 +148,12 @@ class InsightPanels(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Show:
-            self._refresh(only=next(n for n in NAMES if getattr(self, n) is watched))
+            self._refresh(only=next(n for n in INSIGHT_PANEL_IDS if getattr(self, n) is watched))
         return False
 
     def needs_of(self, widget: QWidget) -> Needs:
         """What the panel ``widget`` needs before it has something to show."""
-        name = next(n for n in NAMES if getattr(self, n) is widget)
+        name = next(n for n in INSIGHT_PANEL_IDS if getattr(self, n) is widget)
         return NEEDS.get(name, Needs.INPUT)
 
     # inputs ------------------------------------------------------------
@@ -302,7 +301,7 @@ class InsightPanels(QObject):
             self._clear()
             return
         if self._trace is None:
-            if not any(self._wanted(name, only) for name in NAMES):
+            if not any(self._wanted(name, only) for name in INSIGHT_PANEL_IDS):
                 return  # no panel on show: leave the CPU to the live view until one is opened
             if self._fresh("trace", self._serial):
                 model, image, iterations = self.model, self._image, self._iterations
@@ -323,7 +322,7 @@ class InsightPanels(QObject):
                 self.start_survey()
         if self._wanted("what", only):
             self._compute_figure4()
-        if self._wanted("counterfactual", only):
+        if self._wanted("counterfactuals", only):
             self._compute_counterfactuals()
 
     def _clear(self) -> None:
@@ -331,7 +330,7 @@ class InsightPanels(QObject):
         self.where.set_analysis(None, None)
         self.why.set_analysis(None)
         self.what.set_pose(None, None)
-        self.counterfactual.set_counterfactuals(None)
+        self.counterfactuals.set_counterfactuals(None)
         self.invariance.set_report(None)
         self.invariance.set_sweep(None)
         self.compare.set_current(None)
@@ -373,8 +372,8 @@ class InsightPanels(QObject):
 
     def _counterfactuals_ready(self, result: Counterfactuals) -> None:
         if self._fresh("counterfactual_tile", result.source):
-            self.counterfactual.select(result.source)
-        self.counterfactual.set_counterfactuals(result, self.lengths)
+            self.counterfactuals.select(result.source)
+        self.counterfactuals.set_counterfactuals(result, self.lengths)
 
     def _transform_changed(self, *_args: object) -> None:
         self._compute_invariance()
@@ -449,7 +448,7 @@ class InsightPanels(QObject):
 
 
 def build_insight_panels(model: CapsNet | None, parent: QObject | None = None) -> list[tuple[str, QWidget]]:
-    """The seven ``(title, widget)`` pairs, driven by an :class:`InsightPanels` owned by the first widget.
+    """The seven ``(panel id, widget)`` pairs, driven by an :class:`InsightPanels` owned by the first widget.
 
     Use :class:`InsightPanels` directly to feed them inputs; this is the shortest
     way to put the panels on screen.

@@ -1,0 +1,28 @@
+"""What ``capsviz --screenshot`` shows, as plain data: Qt-free, so the command line builds it before Qt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from capsviz.app.panel_ids import ROUTING_PANEL
+
+SCREENSHOT_SAMPLE = 0  # a clearly written 7 from the shipped MNIST test set
+
+
+@dataclass(frozen=True)
+class ScreenshotScene:
+    """A test digit, a tab of the right column, Where tint, data ranges, what to save."""
+
+    sample: int = SCREENSHOT_SAMPLE
+    panel: str = ROUTING_PANEL  # an id of capsviz.app.panel_ids
+    where: bool = False
+    data_ranges: bool = False
+    kept: tuple[int, ...] = ()  # test digits shown and kept in the history first
+    panel_only: bool = False  # save the panel alone instead of the whole window
+    drawn: float | None = None  # draw the digit as pen strokes this tall (a fraction of the canvas)
+    as_drawn: bool = False  # the network input without MNIST's stroke width
+    draw_only: bool = False  # save the Draw panel alone
+
+    @property
+    def needs_survey(self) -> bool:
+        return self.panel in ("what", "gallery") or self.data_ranges

@@ -128,3 +128,17 @@ def test_warm_start_ramps_the_learning_rate_and_freezes_conv1(tmp_path, tiny_mni
     assert torch.equal(trainer.model.conv1.weight, pretrained.conv1.weight)
     trained = [p for group in trainer.optimizer.param_groups for p in group["params"]]
     assert not any(p is trainer.model.conv1.weight for p in trained)
+
+
+def test_channels_last_convolutions_leave_routing_working() -> None:
+    from capsviz.model.capsnet import CapsNet
+    from capsviz.training.loop import channels_last_convolutions
+
+    torch.manual_seed(0)
+    model = CapsNet()
+    images, labels = torch.rand(3, 1, 28, 28), torch.tensor([1, 2, 3])
+    expected = model(images, labels).lengths
+    channels_last_convolutions(model)
+    assert model.primary_conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert model.W.is_contiguous()
+    assert torch.allclose(model(images, labels).lengths, expected, atol=1e-5)

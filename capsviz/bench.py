@@ -29,6 +29,7 @@ from capsviz.model.device import describe_device, resolve_device
 from capsviz.model.losses import capsule_loss
 from capsviz.model.pretrained import load_pretrained
 from capsviz.model.weights import WeightsError, load_weights
+from capsviz.training.loop import channels_last_convolutions
 
 
 @dataclass
@@ -170,7 +171,7 @@ def training_case(model: CapsNet, batch: int, bf16: bool, repeats: int, compile_
     ref = TutorialCapsNet.from_capsnet(ours).train()
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
-        ours = ours.to(memory_format=torch.channels_last)
+        channels_last_convolutions(ours)
     net = torch.compile(ours) if compile_model else ours
     gen = torch.Generator().manual_seed(2)
     images = torch.rand(batch, 1, 28, 28, generator=gen).to(device)

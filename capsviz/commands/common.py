@@ -22,12 +22,23 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="where the network runs")
 
 
-def load_model_from_args(args: argparse.Namespace) -> CapsNet:
-    """The model the options ask for, or :class:`CommandError` with a one-line reason."""
+def load_model_from_args(args: argparse.Namespace, kind: str = "mnist") -> CapsNet:
+    """The model the options ask for (by default the shipped one of ``kind``), or a one-line error.
+
+    A weights file for the other kind (a 36×36 MultiMNIST model where one digit
+    is read, or the reverse) is refused here, with what to use instead.
+    """
     try:
-        return load_pretrained(device=args.device, weights=args.weights)
+        model = load_pretrained(device=args.device, weights=args.weights, kind=kind)
     except (WeightsError, DeviceError) as exc:
         raise CommandError(str(exc)) from None
+    wanted = 36 if kind == "multimnist" else 28
+    if model.input_size != wanted:
+        name = Path(args.weights).name
+        if kind == "multimnist":
+            raise CommandError(f"{name} reads one digit (28×28); --two needs a MultiMNIST model (36×36)")
+        raise CommandError(f"{name} is a MultiMNIST model (two digits, 36×36); use predict --two")
+    return model
 
 
 def report_error(message: str) -> None:

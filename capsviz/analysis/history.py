@@ -22,13 +22,13 @@ class HistoryEntry:
         ``[28, 28]`` float32 in [0, 1] (a private copy).
     lengths : np.ndarray
         ``[10]`` capsule lengths when it was kept.
-    note : str
+    source : str
         Where it came from (e.g. ``"test digit #412"``), may be empty.
     """
 
     image: np.ndarray
     lengths: np.ndarray
-    note: str = ""
+    source: str = ""
     created: float = field(default_factory=time.time)
     id: int = field(default_factory=lambda: next(_ids))
 
@@ -55,7 +55,7 @@ class History:
         self.capacity = capacity
         self._entries: list[HistoryEntry] = []
 
-    def add(self, image: np.ndarray, lengths: np.ndarray, note: str = "") -> HistoryEntry:
+    def add(self, image: np.ndarray, lengths: np.ndarray, source: str = "") -> HistoryEntry:
         """Keep ``image`` (copied) with its lengths; an identical image already kept moves to the front."""
         image = np.array(image, dtype=np.float32, copy=True)
         for entry in self._entries:
@@ -63,7 +63,7 @@ class History:
                 self._entries.remove(entry)
                 self._entries.insert(0, entry)
                 return entry
-        entry = HistoryEntry(image, np.array(lengths, dtype=np.float32, copy=True), note)
+        entry = HistoryEntry(image, np.array(lengths, dtype=np.float32, copy=True), source)
         self._entries.insert(0, entry)
         del self._entries[self.capacity :]
         return entry

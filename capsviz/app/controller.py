@@ -29,7 +29,8 @@ from capsviz.app.inference import (
 from capsviz.app.latency import LatencyLog
 from capsviz.app.playback import RoutingPlayback
 from capsviz.app.protocols import Views
-from capsviz.app.state import N_POSE, AppState, ModelInfo
+from capsviz.app.state import N_POSE, AppState, ModelInfo, SettledInput
+from capsviz.app.throttle import Throttle
 from capsviz.app.worker import InferenceWorker
 from capsviz.data.mnist import load_shipped_test_set
 from capsviz.data.strokes import Stroke
@@ -55,6 +56,11 @@ def model_info(model: CapsNet, source: str | None = None) -> ModelInfo:
 
 PICTURE_ORIGINS = ("file", "paste", "drop")  # a photo of paper with no digit, from these, is said to be one
 NO_DIGIT = "No digit found in this picture (only paper, lines or specks), so there is nothing to predict"
+SOURCES = {"paste": "pasted picture", "drop": "dropped picture", "insight": "from an analysis panel"}
+# The analysis panels take a new input once inputs pause this long, or during a long stroke at least this
+# often: redrawing a panel costs up to 40 ms of GUI time, which the live view needs while the hand moves.
+SETTLE_QUIET_MS = 120
+SETTLE_MAX_WAIT_MS = 500
 
 
 class Controller(QObject):
@@ -110,6 +116,7 @@ class Controller(QObject):
         self._routing_later = QTimer(self)
         self._routing_later.setSingleShot(True)
         self._routing_later.timeout.connect(self._render_routing)
+        self.settling = Throttle(self._settle, SETTLE_QUIET_MS, SETTLE_MAX_WAIT_MS, self)
         self._connect()
         if model is not None:
             state.set_iterations(model.iterations)
@@ -160,11 +167,12 @@ class Controller(QObject):
 
     def open_image(self, path: str | Path, origin: str = "file") -> int:
         """Read, show and classify an image file; a bad file is reported and nothing changes."""
-        return self._submit(str(path), origin, preview=True)
+        return self._submit(str(path), origin, preview=True, source=Path(path).name)
 
-    def show_array(self, array: np.ndarray, origin: str = "paste") -> int:
-        """Show and classify an image given as pixels (pasted or dropped)."""
-        return self._submit(np.asarray(array), origin, preview=True)
+    def show_array(self, array: np.ndarray, origin: str = "paste", source: str = "") -> int:
+        """Show and classify an image given as pixels (pasted, dropped, or asked for by a panel)."""
+        source = source or SOURCES.get(origin, origin)
+        return self._submit(np.asarray(array), origin, preview=True, source=source)
 
     def show_sample(self, index: int) -> int:
         """Show MNIST test digit ``index`` (wraps around) from the shipped set; 0 if it cannot be read."""
@@ -174,7 +182,8 @@ class Controller(QObject):
         images, labels = loaded
         index %= len(images)
         sample = Sample(index, int(labels[index]))
-        return self._submit(images[index], "sample", preview=True, sample=sample)
+        source = f"MNIST test #{index} (a {sample.label})"
+        return self._submit(images[index], "sample", preview=True, sample=sample, source=source)
 
     def next_sample(self, step: int = 1) -> int:
         current = self.state.sample.index if self.state.sample is not None else -1 if step > 0 else 0
@@ -207,19 +216,21 @@ class Controller(QObject):
 
     def _submit(
         self,
-        source: np.ndarray | str,
+        picture: np.ndarray | str,
         origin: str,
         *,
         preview: bool = False,
         sample: Sample | None = None,
         event_time: float | None = None,
         strokes: tuple[Stroke, ...] | None = None,
+        source: str = "drawing",
     ) -> int:
         """Ask the worker for an answer; MNIST test digits are MNIST already, so their width is kept."""
         request = InferenceRequest(
-            source=source,
+            picture=picture,
             iterations=self.state.iterations,
             origin=origin,
+            source=source,
             sample=sample,
             preview=preview,
             strokes=strokes,
@@ -243,6 +254,7 @@ class Controller(QObject):
             "rerun",
             sample=last.sample,
             strokes=last.strokes,
+            source=last.source,
         )
 
     def _apply_result(self, result: InferenceResult) -> None:
@@ -258,6 +270,7 @@ class Controller(QObject):
         self.state.set_input(result.stages)
         self.state.set_outputs(result.outputs)
         self.state.set_latency_ms(result.seconds * 1000.0)
+        self.settling.poke()
         if result.stages.empty and result.stages.photo and result.request.origin in PICTURE_ORIGINS:
             self.views.status.show_error(NO_DIGIT)
         done = time.perf_counter()
@@ -268,6 +281,20 @@ class Controller(QObject):
             result.seconds * 1000.0,
             (done - start) * 1000.0,
         )
+
+    def _settle(self) -> None:
+        """Hand the input on show to the analysis panels (once drawing pauses)."""
+        result, outputs = self._last_result, self.state.outputs
+        if result is None or outputs is None or self.state.input_image is None:
+            self.state.set_settled(None)
+            return
+        self.state.set_settled(
+            SettledInput(self.state.input_image, outputs.trace, outputs.iterations, result.request.source)
+        )
+
+    def settle_now(self) -> None:
+        """Hand a waiting input to the analysis panels now (before an export or a screenshot)."""
+        self.settling.flush()
 
     # capsule steering --------------------------------------------------
     def select_capsule(self, digit: int | None) -> None:
@@ -361,6 +388,7 @@ class Controller(QObject):
         self._render_input()
         self._render_outputs()
         self._render_offsets()
+        self._render_reconstructions()
         self._render_iterations()
         self._render_playing()
         self.views.status.show_model(self.state.model)
@@ -432,5 +460,6 @@ class Controller(QObject):
         """Stop playback and the worker (waiting for a request in flight) and close the log."""
         self.playback.stop()
         self._routing_later.stop()
+        self.settling.stop()
         self.worker.shutdown()
         self.latency_log.close()

@@ -36,9 +36,11 @@ class Sample:
 class InferenceRequest:
     """An image to classify and how to route it.
 
-    ``source`` is an image array or the path of an image file (read in the
+    ``picture`` is an image array or the path of an image file (read in the
     worker, so a large photo never blocks the GUI). ``origin`` says what asked
-    (``canvas``, ``file``, ``paste``, ``sample`` or ``rerun``); ``preview`` asks
+    (``canvas``, ``file``, ``paste``, ``sample``, ``insight`` or ``rerun``) and
+    ``source`` where the input came from, in words, for the history and
+    exports ("MNIST test #3 (a 5)", "drawing", a file name); ``preview`` asks
     for the input fitted to the canvas, to show loaded images there.
     ``strokes`` are the drawing's strokes in the source's pixel coordinates
     (None: a picture); ``normalise_width`` brings the stroke width to MNIST's.
@@ -47,9 +49,10 @@ class InferenceRequest:
     requests replaced older ones (for latency logging).
     """
 
-    source: np.ndarray | str
+    picture: np.ndarray | str
     iterations: int
     origin: str = "canvas"
+    source: str = "drawing"
     sample: Sample | None = None
     preview: bool = False
     strokes: tuple[Stroke, ...] | None = None
@@ -180,7 +183,8 @@ def infer(model: CapsNet | None, request: InferenceRequest, generation: int = 0)
     Raises :class:`capsviz.data.images.ImageError` for an unreadable file.
     """
     start = time.perf_counter()
-    array = load_image(request.source) if isinstance(request.source, str) else np.asarray(request.source)
+    picture = request.picture
+    array = load_image(picture) if isinstance(picture, str) else np.asarray(picture)
     stages = preprocess_stages(array, request.strokes, request.normalise_width)
     outputs = None
     if model is not None and not stages.empty:

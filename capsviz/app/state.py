@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from capsviz.analysis.dimensions import PAPER_RANGE
 from capsviz.app.inference import Outputs, Sample
 from capsviz.data.preprocess import Preprocessed
+from capsviz.model.capsnet import RoutingTrace
 
 N_POSE = 16
 MAX_ITERATIONS = 10
@@ -35,6 +36,21 @@ class ModelInfo:
     accuracy: float | None
     device: str
     iterations: int
+
+
+@dataclass(frozen=True, eq=False)
+class SettledInput:
+    """The input the analysis panels explain: the newest one, once drawing pauses.
+
+    ``trace`` is the live view's routing trace of it (None: the panels route it
+    themselves), ``source`` says where it came from ("MNIST test #3 (a 5)",
+    "drawing", a file name), for the history and exports.
+    """
+
+    image: np.ndarray
+    trace: RoutingTrace | None
+    iterations: int
+    source: str
 
 
 class AppState(QObject):
@@ -56,6 +72,7 @@ class AppState(QObject):
     modelChanged = Signal()
     sampleChanged = Signal()
     normaliseWidthChanged = Signal()
+    settledChanged = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +89,7 @@ class AppState(QObject):
         self._latency_ms: float | None = None
         self._model: ModelInfo | None = None
         self._sample: Sample | None = None
+        self._settled: SettledInput | None = None
 
     # input and outputs -------------------------------------------------
     @property
@@ -85,8 +103,9 @@ class AppState(QObject):
         return None if self._stages is None else self._stages.image
 
     def set_input(self, stages: Preprocessed | None) -> None:
-        self._stages = stages
-        self.inputChanged.emit()
+        if stages is not self._stages:
+            self._stages = stages
+            self.inputChanged.emit()
 
     @property
     def outputs(self) -> Outputs | None:
@@ -94,8 +113,19 @@ class AppState(QObject):
         return self._outputs
 
     def set_outputs(self, outputs: Outputs | None) -> None:
-        self._outputs = outputs
-        self.outputsChanged.emit()
+        if outputs is not self._outputs:
+            self._outputs = outputs
+            self.outputsChanged.emit()
+
+    @property
+    def settled(self) -> SettledInput | None:
+        """The input the analysis panels follow (lags the live input while drawing); None: nothing."""
+        return self._settled
+
+    def set_settled(self, settled: SettledInput | None) -> None:
+        if settled is not self._settled:
+            self._settled = settled
+            self.settledChanged.emit()
 
     @property
     def prediction(self) -> int | None:
@@ -155,8 +185,9 @@ class AppState(QObject):
         return self._reconstructions
 
     def set_reconstructions(self, images: tuple[np.ndarray, np.ndarray] | None) -> None:
-        self._reconstructions = images
-        self.reconstructionsChanged.emit()
+        if images is not self._reconstructions:
+            self._reconstructions = images
+            self.reconstructionsChanged.emit()
 
     # routing playback --------------------------------------------------
     @property
@@ -209,8 +240,9 @@ class AppState(QObject):
         return self._latency_ms
 
     def set_latency_ms(self, value: float | None) -> None:
-        self._latency_ms = value
-        self.latencyChanged.emit()
+        if value != self._latency_ms:
+            self._latency_ms = value
+            self.latencyChanged.emit()
 
     @property
     def model(self) -> ModelInfo | None:
@@ -218,8 +250,9 @@ class AppState(QObject):
         return self._model
 
     def set_model(self, info: ModelInfo | None) -> None:
-        self._model = info
-        self.modelChanged.emit()
+        if info != self._model:
+            self._model = info
+            self.modelChanged.emit()
 
     @property
     def sample(self) -> Sample | None:

@@ -266,9 +266,9 @@ class MainWindow(QMainWindow):
         for page in self.empty_pages:
             page.show_message(empty_message(page.needs, has_model, has_input, has_history))
 
-    def show_insight_image(self, image: np.ndarray) -> None:
-        """Show and classify an image a panel asks for (e.g. a counterfactual digit)."""
-        self.controller.show_array(np.asarray(image), origin="insight")
+    def show_insight_image(self, image: np.ndarray, source: str = "") -> None:
+        """Show and classify an image a panel asks for (a kept input, a counterfactual digit)."""
+        self.controller.show_array(np.asarray(image), origin="insight", source=source)
 
     # commands ----------------------------------------------------------
     def change_brush(self, delta: int) -> None:
@@ -384,10 +384,10 @@ def install_insight_panels(window: MainWindow) -> bool:
         if exc.name and exc.name.startswith("capsviz.app.insight"):
             return False
         raise
-    insight = InsightPanels(window.controller.model, parent=window)
+    controller = window.controller
+    insight = InsightPanels(controller.model, window.state, settle_now=controller.settle_now, parent=window)
     for panel_id, widget in insight.panels:
         window.add_insight_panel(panel_id, widget, insight.needs_of(widget))
-    insight.bind_state(window.state)
     insight.imageRequested.connect(window.show_insight_image)
     insight.sampleRequested.connect(window.controller.show_sample)
     insight.digitRequested.connect(window.controller.select_capsule)

@@ -48,7 +48,7 @@ def test_newest_request_wins(qtbot, slow_infer):
     assert len(slow_infer) < 5, "intermediate requests were dropped, not queued"
     assert slow_infer[-1] == 30
     assert [r.generation for r in results] == sorted(r.generation for r in results)
-    assert results[-1].request.source[15, 14] == 29, "the answer is for the newest drawing"
+    assert results[-1].request.picture[15, 14] == 29, "the answer is for the newest drawing"
     assert results[-1].request.oldest_event_time <= first_event + 0.05, "merged requests keep the oldest time"
 
 

@@ -21,7 +21,7 @@ def test_history_strip_restores_on_click(shown, qtbot):
     for k in range(3):
         lengths = np.zeros(10, np.float32)
         lengths[k] = 0.8
-        history.add(np.full((28, 28), k / 4, np.float32), lengths, note=f"#{k}")
+        history.add(np.full((28, 28), k / 4, np.float32), lengths, source=f"#{k}")
     panel = shown(HistoryPanel())
     panel.set_entries(history.entries)
     panel.set_current(np.eye(10, dtype=np.float32)[5])

@@ -71,3 +71,19 @@ def test_keep_takes_the_input_on_screen_at_once(qtbot, pretrained, tmp_path, mon
     entry = window.insight.keep_current()  # at once: the panels wait for a pause in drawing
     assert entry is not None and int(entry.lengths.argmax()) == 2
     window.close()
+
+
+def test_a_kept_test_digit_remembers_where_it_came_from(qtbot, pretrained, mnist_test, tmp_path):
+    from capsviz.analysis.export import load_state
+    from capsviz.app import create_window
+
+    window = create_window(model=pretrained)
+    qtbot.addWidget(window)
+    window.controller.show_sample(3)
+    qtbot.waitUntil(lambda: window.state.sample is not None and window.state.sample.index == 3, timeout=30_000)
+    entry = window.insight.keep_current()
+    label = int(mnist_test[1][3])
+    assert entry is not None and entry.source == f"MNIST test #3 (a {label})"
+    exported = load_state(window.insight.export_json(tmp_path / "three.json"))
+    assert exported.metadata == {"source": f"MNIST test #3 (a {label})"}
+    window.close()

@@ -110,6 +110,10 @@ class GalleryPanel(QWidget):
             )
         self._fill()
 
+    def show_failure(self, message: str) -> None:
+        """Say why the test set could not be surveyed."""
+        self.summary.setText(message)
+
     def set_kind(self, kind: str) -> None:
         """``"mistakes"`` or ``"unsure"``."""
         self._kind = kind

@@ -112,7 +112,7 @@ class HistoryPanel(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
             item.setToolTip(
                 f"predicted {entry.prediction} (length {entry.confidence:.2f})"
-                + (f" · {entry.note}" if entry.note else "")
+                + (f" · {entry.source}" if entry.source else "")
             )
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             self.strip.addItem(item)

@@ -4,49 +4,65 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtCore import QObject
+import numpy as np
+from PySide6.QtCore import QObject, SignalInstance
 from PySide6.QtWidgets import QWidget
 
 from capsviz.analysis.export import save_state, snapshot
 from capsviz.analysis.history import History, HistoryEntry
+from capsviz.app.insight.history_panel import HistoryPanel
 from capsviz.app.insight.sheet import save_sheet
+from capsviz.model.capsnet import RoutingTrace
 
-if TYPE_CHECKING:
-    from capsviz.app.insight.panels import InsightPanels
+
+class Explained(Protocol):
+    """What Compare & keep reads of the analysis: the input explained now, and the panels to save."""
+
+    imageRequested: SignalInstance
+    panels: list[tuple[str, QWidget]]
+
+    @property
+    def image(self) -> np.ndarray | None: ...
+    @property
+    def trace(self) -> RoutingTrace | None: ...
+    @property
+    def lengths(self) -> np.ndarray | None: ...
+    @property
+    def source(self) -> str: ...
+    def catch_up(self) -> None: ...
+    def refresh_all(self) -> None: ...
 
 
 class Keeper(QObject):
-    """Answers the Compare & keep panel for an :class:`InsightPanels`."""
+    """Answers the Compare & keep ``panel``: keeps, restores and saves what ``explained`` shows."""
 
-    def __init__(self, insight: InsightPanels) -> None:
-        super().__init__(insight)
-        self.insight = insight
+    def __init__(self, panel: HistoryPanel, explained: Explained) -> None:
+        super().__init__(panel)
+        self.panel = panel
+        self.insight = explained
         self.history = History()
-        panel = insight.compare
         panel.restoreRequested.connect(self.restore)
         panel.keepRequested.connect(self._keep_clicked)
         panel.exportJsonRequested.connect(self._export_json_clicked)
         panel.exportPngRequested.connect(self._export_png_clicked)
 
-    def keep_current(self, note: str = "") -> HistoryEntry | None:
+    def keep_current(self, source: str = "") -> HistoryEntry | None:
         """Add the current input to the history strip."""
         insight = self.insight
         insight.catch_up()
         if insight.image is None or insight.trace is None:
             return None
-        entry = self.history.add(insight.image, insight.lengths, note or insight.note)
-        insight.compare.set_entries(self.history.entries)
+        entry = self.history.add(insight.image, insight.lengths, source or insight.source)
+        self.panel.set_entries(self.history.entries)
         return entry
 
     def restore(self, entry: HistoryEntry) -> None:
         """Bring back a kept input; the one on screen is kept first so both can be compared."""
         current = self.keep_current()
-        self.insight.compare.compare_with(current if current is not entry else None)
-        self.insight.imageRequested.emit(entry.image.copy())
-        if not self.insight.bound:
-            self.insight.update(image=entry.image, note=entry.note)
+        self.panel.compare_with(current if current is not entry else None)
+        self.insight.imageRequested.emit(entry.image.copy(), entry.source or "a kept input")
 
     def export_json(self, path: str | Path) -> Path:
         """Save input, lengths, poses and c_ij of every iteration as JSON."""
@@ -54,7 +70,7 @@ class Keeper(QObject):
         insight.refresh_all()
         if insight.trace is None:
             raise ValueError("nothing to export yet: draw or open a digit first")
-        return save_state(path, snapshot(insight.image, insight.trace, source=insight.note or "capsviz"))
+        return save_state(path, snapshot(insight.image, insight.trace, source=insight.source or "capsviz"))
 
     def export_png(self, path: str | Path, window: QWidget | None = None) -> Path:
         """Save one picture of ``window`` (if given) and every insight panel, up to date."""
@@ -71,12 +87,12 @@ class Keeper(QObject):
         self._report(self._export_window_png, path)
 
     def _export_window_png(self, path: str) -> Path:
-        return self.export_png(path, self.insight.compare.window())
+        return self.export_png(path, self.panel.window())
 
     def _report(self, action: Callable[[str], Path], path: str) -> None:
         try:
             written = action(path)
         except (OSError, ValueError) as exc:
-            self.insight.compare.set_status(f"could not save: {exc}")
+            self.panel.set_status(f"could not save: {exc}")
         else:
-            self.insight.compare.set_status(f"saved {written.name}")
+            self.panel.set_status(f"saved {written.name}")

@@ -1,27 +1,19 @@
-"""The insight panels bound to a model: one object computes the analyses and feeds the seven views.
+"""The insight panels: one object computes the analyses and feeds the seven views.
 
-Wiring into the main window takes a few lines::
-
-    insight = InsightPanels(model, parent=window)
-    for panel_id, widget in insight.panels:
-        window.add_insight_panel(panel_id, widget)
-    insight.bind_state(window.state)             # follow input, iteration, steered capsule, offsets
-    insight.imageRequested.connect(window.show_insight_image)   # e.g. controller.show_array(image, ...)
-    insight.sampleRequested.connect(window.controller.show_sample)
-    insight.digitRequested.connect(window.controller.select_capsule)
-    insight.iterationRequested.connect(window.controller.seek_routing)
-
-Without an app state, call :meth:`InsightPanels.update` with an image (and,
-if already computed, its routing trace). Only the panels on screen are
-recomputed; the others catch up when they are shown. Network calls run in a
-background thread (newest request last), so the panels follow the mouse.
+They read the app's one :class:`~capsviz.app.state.AppState`: the settled
+input (the newest once drawing pauses, with the live view's routing trace),
+the routing iteration on show, the steered capsule and the slider offsets.
+What they keep are caches keyed by what they derive from. A pick in a panel
+(a capsule, an iteration, an image) is a request to the app, which changes the
+state, which the panels then follow — never a change made in a panel alone.
+Only the panels on screen are recomputed; the others catch up when shown.
+Network calls run in a background thread (newest request last).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Signal
@@ -40,14 +32,14 @@ from capsviz.app.insight.history_panel import HistoryPanel
 from capsviz.app.insight.invariance_panel import InvariancePanel, sweep_values
 from capsviz.app.insight.keeper import Keeper
 from capsviz.app.insight.runner import LatestRunner
-from capsviz.app.insight.state_binding import StateBinding
 from capsviz.app.insight.survey_task import SurveyBinding, SurveyResult
 from capsviz.app.insight.what_panel import WhatPanel
 from capsviz.app.insight.where_panel import WherePanel
 from capsviz.app.insight.why_panel import WhyPanel
 from capsviz.app.panel_ids import INSIGHT_PANEL_IDS
+from capsviz.app.state import AppState
 from capsviz.app.views.empty_state import Needs
-from capsviz.model.capsnet import CapsNet, CapsOutput, RoutingTrace
+from capsviz.model.capsnet import CapsNet, RoutingTrace
 
 # What each panel needs before it shows anything; the rest need an input on show.
 NEEDS = {"compare": Needs.INPUT_OR_HISTORY, "gallery": Needs.MODEL}
@@ -71,8 +63,9 @@ class InsightPanels(QObject):
 
     Signals
     -------
-    imageRequested(object)
-        A panel asks the app to show this ``[28, 28]`` image (history restore, counterfactual).
+    imageRequested(object, str)
+        A panel asks the app to show this ``[28, 28]`` image, saying where it came from
+        (history restore, counterfactual).
     sampleRequested(int)
         The gallery asks the app to open test digit ``index``.
     digitRequested(int)
@@ -84,7 +77,7 @@ class InsightPanels(QObject):
         (for slider ranges and labels elsewhere in the app).
     """
 
-    imageRequested = Signal(object)
+    imageRequested = Signal(object, str)
     sampleRequested = Signal(int)
     digitRequested = Signal(int)
     iterationRequested = Signal(int)
@@ -94,7 +87,9 @@ class InsightPanels(QObject):
     def __init__(
         self,
         model: CapsNet | None,
+        state: AppState,
         *,
+        settle_now: Callable[[], None] | None = None,
         test_set: tuple[np.ndarray, np.ndarray] | None = None,
         survey_limit: int | None = None,
         cache_folder: Path | None = None,
@@ -103,17 +98,12 @@ class InsightPanels(QObject):
     ) -> None:
         super().__init__(parent)
         self.model = model
+        self.state = state
+        self._settle_now = settle_now
         self.synchronous = synchronous
         self.runner = LatestRunner(synchronous, self)
-        self._binding: StateBinding | None = None
-        self._image: np.ndarray | None = None
-        self._trace: RoutingTrace | None = None
-        self._serial = 0  # counts traces, so cached drawings know when they are stale
-        self._iterations: int | None = None
-        self._iteration: int | None = None
-        self._selected: int | None = None
-        self._offsets = np.zeros(16, np.float32)
-        self._note = ""
+        self._trace: RoutingTrace | None = None  # of the settled input: the live view's, or routed here
+        self._serial = 0  # counts settled inputs, so cached drawings know when they are stale
         self._done: dict[str, object] = {}
 
         self.where, self.why, self.what = WherePanel(), WhyPanel(), WhatPanel()
@@ -123,8 +113,10 @@ class InsightPanels(QObject):
         self.panels: list[tuple[str, QWidget]] = list(zip(INSIGHT_PANEL_IDS, widgets, strict=True))
         for widget in widgets:
             widget.installEventFilter(self)
-        self.keeper = Keeper(self)
-        self.surveyor = SurveyBinding(self, test_set, survey_limit, cache_folder)
+        self.keeper = Keeper(self.compare, self)
+        self.surveyor = SurveyBinding(
+            lambda: self.model, test_set, survey_limit, cache_folder, synchronous, parent=self
+        )
         self._connect()
 
     def _connect(self) -> None:
@@ -136,15 +128,19 @@ class InsightPanels(QObject):
         self.invariance.parameterChanged.connect(self._transform_changed)
         self.gallery.digitRequested.connect(self.sampleRequested)
         self.gallery.computeRequested.connect(self.start_survey)
-
-    def bind_state(self, state: Any) -> None:
-        """Follow an app state: input, routing iteration, steered capsule and pose offsets."""
-        self._binding = StateBinding(self, state)
+        self.surveyor.progress.connect(self._survey_progress)
+        self.surveyor.resultChanged.connect(self._survey_result)
+        self.surveyor.failed.connect(self.gallery.show_failure)
+        state = self.state
+        state.settledChanged.connect(self._settled_changed)
+        state.routingIterationChanged.connect(self._iteration_changed)
+        state.selectedCapsuleChanged.connect(self._refresh)
+        state.poseOffsetsChanged.connect(lambda: self._refresh(pose_only=True))
 
     def catch_up(self) -> None:
         """Take an input that is still waiting for a pause in drawing, now."""
-        if self._binding is not None:
-            self._binding.flush()
+        if self._settle_now is not None:
+            self._settle_now()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Show:
@@ -164,65 +160,14 @@ class InsightPanels(QObject):
         self._set_trace(None)
         self._refresh()
 
-    def update(
-        self,
-        trace: RoutingTrace | None = None,
-        image: np.ndarray | None = None,
-        output: CapsOutput | None = None,
-        iteration: int | None = None,
-        selected_digit: int | None = None,
-        pose_offsets: np.ndarray | None = None,
-        iterations: int | None = None,
-        note: str = "",
-    ) -> None:
-        """Show a new input.
-
-        Parameters
-        ----------
-        trace : RoutingTrace, optional
-            The input's routing trace (batch of one); computed here when missing.
-        image : np.ndarray
-            ``[28, 28]`` network input; None clears the panels.
-        output : CapsOutput, optional
-            Not needed (lengths and poses come from the trace); accepted to match the model's API.
-        iteration : int, optional
-            Routing iteration on display (0-based; default: the last).
-        selected_digit : int, optional
-            The capsule to explain (default: the winner).
-        pose_offsets : np.ndarray, optional
-            ``[16]`` slider offsets added to that capsule's pose.
-        iterations : int, optional
-            Routing iterations to run when the trace is computed here.
-        note : str
-            Where the input came from, kept with it in the history and the JSON export.
-        """
-        del output
-        same_image = image is not None and self._image is not None and np.array_equal(image, self._image)
-        self._image = None if image is None else np.asarray(image, np.float32).copy()
-        if trace is not None or not same_image or (iterations is not None and iterations != self._iterations):
-            self._set_trace(trace)
-        self._iterations = iterations
-        self._iteration, self._selected = iteration, selected_digit
-        if pose_offsets is not None:
-            self._offsets = np.asarray(pose_offsets, np.float32).copy()
-        self._note = note
+    def _settled_changed(self) -> None:
+        settled = self.state.settled
+        self._set_trace(None if settled is None else settled.trace)
         self._refresh()
 
-    def set_iteration(self, iteration: int | None) -> None:
-        """Show routing iteration ``iteration`` (0-based) in the Where panel."""
-        self._iteration = iteration
+    def _iteration_changed(self) -> None:
         if self._trace is not None:
             self.where.set_iteration(self._shown_iteration())
-
-    def set_digit(self, digit: int | None) -> None:
-        """Explain capsule ``digit`` (None: the winner)."""
-        self._selected = digit
-        self._refresh()
-
-    def set_pose_offsets(self, offsets: np.ndarray) -> None:
-        """Slider offsets ``[16]`` added to the explained capsule's pose."""
-        self._offsets = np.asarray(offsets, np.float32).copy()
-        self._refresh(pose_only=True)
 
     # derived values ----------------------------------------------------
     @property
@@ -231,22 +176,20 @@ class InsightPanels(QObject):
         return self.keeper.history
 
     @property
-    def note(self) -> str:
-        """Where the current input came from."""
-        return self._note
-
-    @property
-    def bound(self) -> bool:
-        """True when an app state drives the input (then restores go through ``imageRequested``)."""
-        return self._binding is not None
-
-    @property
     def trace(self) -> RoutingTrace | None:
         return self._trace
 
     @property
     def image(self) -> np.ndarray | None:
-        return self._image
+        """The settled ``[28, 28]`` input the panels explain."""
+        settled = self.state.settled
+        return None if settled is None else settled.image
+
+    @property
+    def source(self) -> str:
+        """Where the explained input came from ("MNIST test #3 (a 5)", "drawing", a file name)."""
+        settled = self.state.settled
+        return "" if settled is None else settled.source
 
     @property
     def lengths(self) -> np.ndarray | None:
@@ -255,8 +198,8 @@ class InsightPanels(QObject):
     @property
     def digit(self) -> int | None:
         """The capsule the panels explain: the selection, else the winner."""
-        if self._selected is not None:
-            return int(self._selected)
+        if self.state.selected_capsule is not None:
+            return int(self.state.selected_capsule)
         lengths = self.lengths
         return None if lengths is None else int(np.argmax(lengths))
 
@@ -264,11 +207,10 @@ class InsightPanels(QObject):
         """``[16]`` the explained capsule's pose plus the slider offsets."""
         if self._trace is None or self.digit is None:
             return None
-        return self._trace.poses[0, -1, self.digit].float().cpu().numpy() + self._offsets
+        return self._trace.poses[0, -1, self.digit].float().cpu().numpy() + self.state.pose_offsets
 
     def _shown_iteration(self) -> int:
-        count = self._trace.iterations
-        return count - 1 if self._iteration is None else int(np.clip(self._iteration, 0, count - 1))
+        return int(np.clip(self.state.routing_iteration, 0, self._trace.iterations - 1))
 
     def _set_trace(self, trace: RoutingTrace | None) -> None:
         self._trace = trace
@@ -297,16 +239,19 @@ class InsightPanels(QObject):
         return True
 
     def _refresh(self, only: str | None = None, pose_only: bool = False) -> None:
-        if self.model is None or self._image is None:
+        settled = self.state.settled
+        if self.model is None or settled is None:
             self._clear()
             return
         if self._trace is None:
             if not any(self._wanted(name, only) for name in INSIGHT_PANEL_IDS):
                 return  # no panel on show: leave the CPU to the live view until one is opened
             if self._fresh("trace", self._serial):
-                model, image, iterations = self.model, self._image, self._iterations
+                model, serial = self.model, self._serial
                 self.runner.submit(
-                    "trace", lambda: (image, infer(model, image, iterations)[0]), self._trace_ready
+                    "trace",
+                    lambda: (serial, infer(model, settled.image, settled.iterations)[0]),
+                    self._trace_ready,
                 )
             return
         if not pose_only:
@@ -335,15 +280,15 @@ class InsightPanels(QObject):
         self.invariance.set_sweep(None)
         self.compare.set_current(None)
 
-    def _trace_ready(self, result: tuple[np.ndarray, RoutingTrace]) -> None:
-        image, trace = result
-        if self._image is not None and np.array_equal(image, self._image):
+    def _trace_ready(self, result: tuple[int, RoutingTrace]) -> None:
+        serial, trace = result
+        if serial == self._serial:  # still the settled input it was routed for
             self._trace = trace
             self._refresh()
 
     def _draw_where(self) -> None:
         if self._fresh("where", self._serial):
-            self.where.set_analysis(where_analysis(self._trace), self._image)
+            self.where.set_analysis(where_analysis(self._trace), self.image)
         self.where.set_digit(self.digit)
         self.where.set_iteration(self._shown_iteration())
 
@@ -379,9 +324,9 @@ class InsightPanels(QObject):
         self._compute_invariance()
 
     def _compute_invariance(self) -> None:
-        if self.model is None or self._image is None:
+        if self.model is None or self.image is None:
             return
-        model, image, transform = self.model, self._image, self.invariance.transform()
+        model, image, transform = self.model, self.image, self.invariance.transform()
         parameter = self.invariance.parameter
         if self._fresh("invariance", (self._serial, transform)):
             self.runner.submit(
@@ -405,16 +350,27 @@ class InsightPanels(QObject):
         """Survey the test set (cached after the first time) for statistics, labels and the gallery."""
         self.surveyor.start()
 
-    def survey_ready(self) -> None:
-        """Redraw what depends on the survey (the dimension labels on the Figure-4 grid)."""
-        self._done.pop("figure4", None)
+    def _survey_progress(self, done: int, total: int, _paused: bool) -> None:
+        self.what.set_progress(done, total)
+        self.gallery.set_progress(done, total)
+
+    def _survey_result(self, result: SurveyResult | None) -> None:
+        self.what.set_stats(None if result is None else result.stats)
+        self.what.set_labels(None if result is None else result.labels)
+        if result is None:
+            self.gallery.set_gallery(None, None)
+            return
+        self.gallery.set_gallery(result.gallery, result.images)
+        self.statsReady.emit(result.stats)
+        self.labelsReady.emit(result.labels)
+        self._done.pop("figure4", None)  # the dimension labels on the Figure-4 grid
         if self._trace is not None and self._wanted("what", None):
             self._compute_figure4()
 
     # history and export ------------------------------------------------
-    def keep_current(self, note: str = "") -> HistoryEntry | None:
-        """Add the current input to the history strip."""
-        return self.keeper.keep_current(note)
+    def keep_current(self, source: str = "") -> HistoryEntry | None:
+        """Add the current input to the history strip (``source``: say where it came from)."""
+        return self.keeper.keep_current(source)
 
     def restore(self, entry: HistoryEntry) -> None:
         """Bring back a kept input; the one on screen is kept first so both can be compared."""
@@ -429,31 +385,16 @@ class InsightPanels(QObject):
         return self.keeper.export_png(path, window)
 
     def _digit_picked(self, digit: int) -> None:
-        self.set_digit(digit)
         self.digitRequested.emit(digit)
 
     def _iteration_picked(self, iteration: int) -> None:
-        self._iteration = iteration
         self.iterationRequested.emit(iteration)
 
     def _image_requested(self, image: np.ndarray) -> None:
-        self.imageRequested.emit(image)
-        if self._binding is None:
-            self.update(image=image, iterations=self._iterations, note="counterfactual")
+        self.imageRequested.emit(image, f"decoded as {self.counterfactuals.selected}")
 
     def shutdown(self) -> None:
         """Stop background work (call when the window closes)."""
         self.surveyor.cancel()
         self.runner.wait(5000)
 
-
-def build_insight_panels(model: CapsNet | None, parent: QObject | None = None) -> list[tuple[str, QWidget]]:
-    """The seven ``(panel id, widget)`` pairs, driven by an :class:`InsightPanels` owned by the first widget.
-
-    Use :class:`InsightPanels` directly to feed them inputs; this is the shortest
-    way to put the panels on screen.
-    """
-    insight = InsightPanels(model, parent=parent)
-    if parent is None:
-        insight.setParent(insight.panels[0][1])
-    return insight.panels

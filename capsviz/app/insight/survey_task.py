@@ -6,9 +6,9 @@ import contextlib
 import os
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -18,9 +18,6 @@ from capsviz.analysis.dimensions import DimensionStats, dimension_stats
 from capsviz.analysis.gallery import Gallery, gallery
 from capsviz.analysis.survey import Survey, SurveyCancelled, load_or_run_survey
 from capsviz.model.capsnet import CapsNet
-
-if TYPE_CHECKING:
-    from capsviz.app.insight.panels import InsightPanels
 
 
 @dataclass
@@ -163,26 +160,35 @@ class SurveyTask(QObject):
 
 
 class SurveyBinding(QObject):
-    """Runs the survey for an :class:`InsightPanels` and hands the results to its panels.
+    """Runs the survey of the model ``model()`` names, pausable, cancellable, cached.
 
     Signals
     -------
     progress(int, int, bool)
         Digits done, total, and whether the survey is paused for drawing; ``done == total``
         once it has finished, failed or been cancelled (for the status bar).
+    resultChanged(object)
+        The :class:`SurveyResult`, or None when another model makes it stale.
+    failed(str)
+        Why the survey could not finish, in one line.
     """
 
     progress = Signal(int, int, bool)
+    resultChanged = Signal(object)
+    failed = Signal(str)
 
     def __init__(
         self,
-        insight: InsightPanels,
+        model: Callable[[], CapsNet | None],
         test_set: tuple[np.ndarray, np.ndarray] | None,
         limit: int | None,
         folder: Path | None,
+        synchronous: bool = False,
+        parent: QObject | None = None,
     ) -> None:
-        super().__init__(insight)
-        self.insight, self.test_set, self.limit, self.folder = insight, test_set, limit, folder
+        super().__init__(parent)
+        self.model, self.synchronous = model, synchronous
+        self.test_set, self.limit, self.folder = test_set, limit, folder
         self.task: SurveyTask | None = None
         self.result: SurveyResult | None = None
         self._paused = False
@@ -194,19 +200,19 @@ class SurveyBinding(QObject):
 
     def start(self) -> None:
         """Begin the survey unless it is running (a finished one is simply run again from the cache)."""
-        insight = self.insight
-        if insight.model is None or (self.task is not None and self.task.running):
+        model = self.model()
+        if model is None or (self.task is not None and self.task.running):
             return
         if self.test_set is None:
             from capsviz.data.mnist import load_shipped_test_set
 
             self.test_set = load_shipped_test_set()
-        self.task = SurveyTask(insight.model, self.test_set, self.limit, self.folder, self)
+        self.task = SurveyTask(model, self.test_set, self.limit, self.folder, self)
         self.task.progress.connect(self._progress)
         self.task.finished.connect(self._finished)
         self.task.failed.connect(self._failed)
         self.task.pause(self._paused)
-        self.task.start(synchronous=insight.synchronous)
+        self.task.start(synchronous=self.synchronous)
 
     def set_paused(self, paused: bool) -> None:
         """Hold the survey while a stroke is drawn, so the live view has both cores."""
@@ -227,28 +233,18 @@ class SurveyBinding(QObject):
         """Forget the results (another model is loaded); the next start surveys it."""
         self.cancel(0)
         self.task, self.result = None, None
-        self.insight.what.set_stats(None)
-        self.insight.what.set_labels(None)
-        self.insight.gallery.set_gallery(None, None)
+        self.resultChanged.emit(None)
 
     def _progress(self, done: int, total: int) -> None:
         self._count = (done, total)
-        self.insight.what.set_progress(done, total)
-        self.insight.gallery.set_progress(done, total)
         if self.task is not None and self.task.stopped:
             done = total  # a report that was on its way when the survey was stopped
         self.progress.emit(done, total, self._paused and done < total)
 
     def _finished(self, result: SurveyResult) -> None:
         self.result = result
-        insight = self.insight
-        insight.what.set_stats(result.stats)
-        insight.what.set_labels(result.labels)
-        insight.gallery.set_gallery(result.gallery, result.images)
-        insight.statsReady.emit(result.stats)
-        insight.labelsReady.emit(result.labels)
-        insight.survey_ready()
+        self.resultChanged.emit(result)
 
     def _failed(self, message: str) -> None:
         self._progress(1, 1)
-        self.insight.gallery.summary.setText(message)
+        self.failed.emit(message)

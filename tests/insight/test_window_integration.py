@@ -80,7 +80,8 @@ def test_a_kept_test_digit_remembers_where_it_came_from(qtbot, pretrained, mnist
     window = create_window(model=pretrained)
     qtbot.addWidget(window)
     window.controller.show_sample(3)
-    qtbot.waitUntil(lambda: window.state.sample is not None and window.state.sample.index == 3, timeout=30_000)
+    shown = lambda: window.state.sample is not None and window.state.sample.index == 3  # noqa: E731
+    qtbot.waitUntil(shown, timeout=30_000)
     entry = window.insight.keep_current()
     label = int(mnist_test[1][3])
     assert entry is not None and entry.source == f"MNIST test #3 (a {label})"

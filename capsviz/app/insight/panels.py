@@ -397,4 +397,3 @@ class InsightPanels(QObject):
         """Stop background work (call when the window closes)."""
         self.surveyor.cancel()
         self.runner.wait(5000)
-

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from capsviz.analysis.counterfactual import decode_as
 from capsviz.analysis.familiar import unfamiliar
 from capsviz.app.inference import (
     InferenceRequest,
@@ -24,17 +25,16 @@ from capsviz.app.inference import (
     Sample,
     bin_canvas,
     bin_strokes,
-    decode_pose,
 )
 from capsviz.app.latency import LatencyLog
 from capsviz.app.playback import RoutingPlayback
 from capsviz.app.protocols import Views
-from capsviz.app.state import N_POSE, AppState, ModelInfo, SettledInput
+from capsviz.app.state import AppState, ModelInfo, SettledInput
 from capsviz.app.throttle import Throttle
 from capsviz.app.worker import InferenceWorker
 from capsviz.data.mnist import load_shipped_test_set
 from capsviz.data.strokes import Stroke
-from capsviz.model.capsnet import CapsNet
+from capsviz.model.capsnet import DIGIT_DIM, CapsNet
 from capsviz.model.device import describe_device
 
 ROUTING_FRAME_MS = 100  # live results redraw the routing view at most ten times a second
@@ -310,7 +310,7 @@ class Controller(QObject):
         self.set_pose_offset(dimension, 0.0)
 
     def reset_pose(self) -> None:
-        self.state.set_pose_offsets(np.zeros(N_POSE, np.float32))
+        self.state.set_pose_offsets(np.zeros(DIGIT_DIM, np.float32))
 
     def _update_reconstructions(self) -> None:
         outputs, digit = self.state.outputs, self.state.steered_capsule
@@ -323,8 +323,8 @@ class Controller(QObject):
             if digit == outputs.prediction:
                 original = outputs.reconstruction
             else:
-                original = decode_pose(self.model, pose, digit)
-            perturbed = decode_pose(self.model, pose + offsets, digit) if offsets.any() else original
+                original = decode_as(self.model, pose, digit)
+            perturbed = decode_as(self.model, pose + offsets, digit) if offsets.any() else original
         except RuntimeError as exc:  # e.g. out of GPU memory: say so, keep the window
             self.views.status.show_error(f"decoder failed: {exc}".splitlines()[0])
             self.state.set_reconstructions(None)

@@ -248,10 +248,3 @@ def _square_fit(height: int, width: int, size: int) -> tuple[float, tuple[int, i
     factor = size / max(height, width)
     shape = (max(1, round(height * factor)), max(1, round(width * factor)))
     return factor, shape, ((size - shape[0]) // 2, (size - shape[1]) // 2)
-
-
-@torch.no_grad()
-def decode_pose(model: CapsNet, pose: np.ndarray, digit: int) -> np.ndarray:
-    """Decode one 16-D ``pose`` as digit capsule ``digit``: ``[28, 28]`` in [0, 1]."""
-    batch = torch.from_numpy(np.asarray(pose, np.float32)[None]).to(model.device)
-    return model.decode(batch, digit)[0, 0].float().cpu().numpy()

@@ -17,15 +17,12 @@ from PySide6.QtCore import QObject, Signal
 from capsviz.analysis.dimensions import PAPER_RANGE
 from capsviz.app.inference import Outputs, Sample
 from capsviz.data.preprocess import Preprocessed
-from capsviz.model.capsnet import RoutingTrace
-
-N_POSE = 16
-MAX_ITERATIONS = 10
+from capsviz.model.capsnet import DIGIT_DIM, MAX_ITERATIONS, RoutingTrace
 
 
 def paper_ranges() -> np.ndarray:
     """``[16, 2]``: every dimension from −0.25 to +0.25, as in Figure 4 of the paper."""
-    return np.tile(np.float32([-PAPER_RANGE, PAPER_RANGE]), (N_POSE, 1))
+    return np.tile(np.float32([-PAPER_RANGE, PAPER_RANGE]), (DIGIT_DIM, 1))
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ class AppState(QObject):
         self._stages: Preprocessed | None = None
         self._outputs: Outputs | None = None
         self._selected: int | None = None
-        self._offsets = np.zeros(N_POSE, np.float32)
+        self._offsets = np.zeros(DIGIT_DIM, np.float32)
         self._ranges = paper_ranges()
         self._reconstructions: tuple[np.ndarray, np.ndarray] | None = None
         self._routing_iteration = 0
@@ -156,8 +153,8 @@ class AppState(QObject):
     def set_pose_offsets(self, offsets: np.ndarray) -> None:
         """Offsets, each clipped to its dimension's range."""
         values = np.asarray(offsets, np.float32)
-        if values.shape != (N_POSE,):
-            raise ValueError(f"pose offsets must have shape ({N_POSE},), got {values.shape}")
+        if values.shape != (DIGIT_DIM,):
+            raise ValueError(f"pose offsets must have shape ({DIGIT_DIM},), got {values.shape}")
         values = np.clip(values, self._ranges[:, 0], self._ranges[:, 1])
         if not np.array_equal(values, self._offsets):
             self._offsets = values
@@ -171,8 +168,8 @@ class AppState(QObject):
     def set_pose_ranges(self, ranges: np.ndarray) -> None:
         """New slider reach per dimension: the paper's ±0.25 or where real digits lie; offsets follow."""
         values = np.asarray(ranges, np.float32)
-        if values.shape != (N_POSE, 2) or not np.isfinite(values).all():
-            raise ValueError(f"pose ranges must be finite with shape ({N_POSE}, 2), got {values.shape}")
+        if values.shape != (DIGIT_DIM, 2) or not np.isfinite(values).all():
+            raise ValueError(f"pose ranges must be finite with shape ({DIGIT_DIM}, 2), got {values.shape}")
         values = np.stack([np.minimum(values[:, 0], 0.0), np.maximum(values[:, 1], 0.0)], axis=1)
         if not np.array_equal(values, self._ranges):
             self._ranges = values

@@ -29,6 +29,7 @@ IMAGE_SIZE = 28
 KERNEL = 9
 PRIMARY_STRIDE = 2
 CONV1_CHANNELS = 256
+MAX_ITERATIONS = 10  # routing iterations anyone may ask for; the paper uses 3
 INPUT_SIZES = (28, 36)  # MNIST; MultiMNIST's two digits on a 36×36 canvas
 GEMM_MAX_BATCH = 4  # up to here CPU inference runs the convolutions as matrix products
 ROUTING_CHUNK = 8  # images routed together on the CPU: their û (0.7 MiB each) stays in cache

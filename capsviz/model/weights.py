@@ -23,13 +23,12 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as _save_bytes
 
-from capsviz.model.capsnet import IMAGE_SIZE, INPUT_SIZES, CapsNet
+from capsviz.model.capsnet import IMAGE_SIZE, INPUT_SIZES, MAX_ITERATIONS, CapsNet
 
 FORMAT = "capsviz-capsnet"
 ARCHITECTURES = {28: "sabour2017-mnist", 36: "sabour2017-multimnist"}
 SHIPPED_NAMES = {"mnist": "capsnet.safetensors", "multimnist": "capsnet-multimnist.safetensors"}
 ALLOWED_DTYPES = ("F64", "F32", "F16", "BF16")
-MAX_ITERATIONS = 10  # the paper uses 3; a file asking for millions would freeze the app
 PICKLE_MAGIC = (b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")  # torch.save, pickle
 
 

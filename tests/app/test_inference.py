@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
+from capsviz.analysis.counterfactual import decode_as
 from capsviz.app.inference import (
     CANVAS_PIXELS,
     InferenceRequest,
     bin_canvas,
-    decode_pose,
     fit_to_square,
     infer,
 )
@@ -38,11 +38,9 @@ def test_outputs_match_the_model_and_hold_every_iteration(pretrained, mnist_test
     assert result.preview is None
 
 
-def test_decode_pose_matches_the_models_reconstruction(pretrained, mnist_test):
+def test_decoding_a_pose_matches_the_models_reconstruction(pretrained, mnist_test):
     outputs = infer(pretrained, InferenceRequest(mnist_test[0][0], 3)).outputs
-    np.testing.assert_allclose(
-        decode_pose(pretrained, outputs.poses[7], 7), outputs.reconstruction, atol=1e-5
-    )
+    np.testing.assert_allclose(decode_as(pretrained, outputs.poses[7], 7), outputs.reconstruction, atol=1e-5)
 
 
 def test_blank_input_and_no_model_give_no_outputs(pretrained, mnist_test):

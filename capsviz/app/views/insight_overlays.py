@@ -17,10 +17,11 @@ from capsviz.analysis.dimensions import DimensionStats
 from capsviz.analysis.where import fold, reduce_types, to_input
 from capsviz.app.inference import Outputs, field_on_canvas
 from capsviz.app.playback import RoutingPlayback
-from capsviz.app.state import N_POSE, AppState, paper_ranges
+from capsviz.app.state import AppState, paper_ranges
 from capsviz.app.views.canvas import DrawingCanvas
 from capsviz.app.views.network_input import NetworkInputView
 from capsviz.app.views.poses import PoseSliders
+from capsviz.model.capsnet import DIGIT_DIM
 
 
 def where_grids(outputs: Outputs, digit: int) -> np.ndarray:
@@ -84,7 +85,7 @@ class InsightOverlays(QObject):
         ready = stats is not None and digit is not None and outputs is not None
         if ready and self.poses.range_source() == "data":
             pose = outputs.poses[digit]
-            ranges = np.array([stats.slider_range(digit, d, float(pose[d])) for d in range(N_POSE)])
+            ranges = np.array([stats.slider_range(digit, d, float(pose[d])) for d in range(DIGIT_DIM)])
         else:
             ranges = paper_ranges()
         self.state.set_pose_ranges(ranges)
@@ -97,7 +98,7 @@ class InsightOverlays(QObject):
         if ready and stats is not None:
             densities = [
                 (*stats.density(digit, d), (float(stats.low[digit, d]), float(stats.high[digit, d])))
-                for d in range(N_POSE)
+                for d in range(DIGIT_DIM)
             ]
             self.poses.show_distributions(densities)
             self.poses.show_pose(outputs.poses[digit])
@@ -105,7 +106,7 @@ class InsightOverlays(QObject):
             self.poses.show_distributions(None)
         if ready and labels is not None:
             self.poses.show_labels(
-                [(labels.label(digit, d), labels.describe(digit, d)) for d in range(N_POSE)]
+                [(labels.label(digit, d), labels.describe(digit, d)) for d in range(DIGIT_DIM)]
             )
         else:
             self.poses.show_labels(None)

@@ -9,8 +9,7 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QWidget
 
 from capsviz.app import theme
-
-N_DIGITS = 10
+from capsviz.model.capsnet import N_DIGITS
 
 
 def length_brushes(lengths: np.ndarray | None) -> list[QBrush]:

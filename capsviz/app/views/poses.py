@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from capsviz.app import theme
-from capsviz.app.state import N_POSE, paper_ranges
+from capsviz.app.state import paper_ranges
 from capsviz.app.views.distribution import DimensionStrip
+from capsviz.model.capsnet import DIGIT_DIM
 
 STEPS_PER_UNIT = 100  # slider resolution 0.01; arrow keys move 0.05, the paper's step
 ROWS_PER_COLUMN = 8
@@ -151,7 +152,7 @@ class PoseSliders(QWidget):
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(2)
         limit = round(float(self._ranges[0, 1]) * STEPS_PER_UNIT)
-        for dim in range(N_POSE):
+        for dim in range(DIGIT_DIM):
             column, row = divmod(dim, ROWS_PER_COLUMN)
             base = column * COLUMNS_PER_BLOCK
             name = QLabel(f"d{dim}")
@@ -211,7 +212,7 @@ class PoseSliders(QWidget):
             with QSignalBlocker(slider):
                 slider.setValue(round(float(value) * STEPS_PER_UNIT))
             label.setText(_format(float(value)))
-        for dim in range(N_POSE):
+        for dim in range(DIGIT_DIM):
             self._show_marker(dim)
 
     def show_ranges(self, ranges: np.ndarray) -> None:
@@ -253,7 +254,7 @@ class PoseSliders(QWidget):
     def show_pose(self, pose: np.ndarray | None) -> None:
         """The steered capsule's ``[16]`` pose: each strip spans pose ± the slider's reach."""
         self._pose = None if pose is None else np.asarray(pose, np.float64).copy()
-        for dim in range(N_POSE):
+        for dim in range(DIGIT_DIM):
             self._show_marker(dim)
 
     def show_labels(self, labels: list[tuple[str, str]] | None) -> None:

@@ -23,11 +23,11 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLay
 
 from capsviz.app import theme
 from capsviz.app.inference import Outputs
-from capsviz.app.views.lengths import N_DIGITS, add_margin_lines, length_brushes, style_length_axes
+from capsviz.app.views.lengths import add_margin_lines, length_brushes, style_length_axes
 from capsviz.app.views.routing_controls import RoutingControls
+from capsviz.model.capsnet import N_DIGITS, N_PRIMARY, N_PRIMARY_TYPES, PRIMARY_GRID
 
-N_TYPES, N_POSITIONS = 32, 36
-N_PRIMARY = N_TYPES * N_POSITIONS
+N_POSITIONS = PRIMARY_GRID * PRIMARY_GRID
 ORDERINGS = {
     "by_final_choice": "final choice",
     "by_type_active_first": "type, active first",
@@ -81,9 +81,9 @@ def row_order(
         rank = np.empty(N_DIGITS, int)
         rank[winner_first] = np.arange(N_DIGITS)
         return np.lexsort((-strength, rank[choice]))
-    blocks = primary_lengths.reshape(N_TYPES, N_POSITIONS)
+    blocks = primary_lengths.reshape(N_PRIMARY_TYPES, N_POSITIONS)
     within = np.argsort(-blocks, axis=1, kind="stable")
-    return (within + np.arange(N_TYPES)[:, None] * N_POSITIONS).reshape(-1)
+    return (within + np.arange(N_PRIMARY_TYPES)[:, None] * N_POSITIONS).reshape(-1)
 
 
 def describe_iteration(iteration: int, count: int) -> str:
@@ -319,8 +319,8 @@ class RoutingView(QWidget):
             axis.setTicks([[(r, f"#{r}") for r in range(0, N_PRIMARY, 192)], []])
             axis.setLabel("primary capsules, most active first")
             return
-        self._set_separators(np.arange(1, N_TYPES) * N_POSITIONS)
-        axis.setTicks([[((t + 0.5) * N_POSITIONS, f"type {t}") for t in range(0, N_TYPES, 4)], []])
+        self._set_separators(np.arange(1, N_PRIMARY_TYPES) * N_POSITIONS)
+        axis.setTicks([[((t + 0.5) * N_POSITIONS, f"type {t}") for t in range(0, N_PRIMARY_TYPES, 4)], []])
         axis.setLabel("primary capsules: 32 types × 36 positions")
 
     def _set_separators(self, rows: np.ndarray) -> None:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from capsviz.app.state import MAX_ITERATIONS
+from capsviz.model.capsnet import MAX_ITERATIONS
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 

@@ -8,7 +8,8 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-WAIT_MS = 20_000  # generous: CI shares two cores with other jobs
+WAIT_MS = 30_000  # generous: CI shares two cores with other jobs
+SEVEN = 0  # index of a 7 in the shipped MNIST test set
 
 
 def canvas_point(canvas, fx: float, fy: float) -> QPoint:
@@ -32,3 +33,8 @@ def all_answered(window) -> bool:
     """True once the window shows the answer to the newest request (no partial stroke is on show)."""
     controller = window.controller
     return controller.shown_generation == controller.worker.generation
+
+
+def prediction(window) -> str:
+    """What the prediction label says (its text starts with the predicted digit)."""
+    return window.prediction.text()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from app_helpers import canvas_point, draw_stroke
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
 from PySide6.QtWidgets import QApplication
 
 from capsviz.app.inference import CANVAS_PIXELS
 from capsviz.app.views.canvas import HISTORY_LIMIT, DrawingCanvas
+from tests.app.app_helpers import canvas_point, draw_stroke
 
 
 @pytest.fixture

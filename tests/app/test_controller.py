@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from app_helpers import WAIT_MS
 
 from capsviz.app.controller import Controller
 from capsviz.app.inference import InferenceRequest, Sample, infer
 from capsviz.app.latency import COLUMNS, LatencyLog
 from capsviz.app.protocols import Views
 from capsviz.app.state import AppState
+from tests.app.app_helpers import WAIT_MS
 
 
 class FakeSignal:

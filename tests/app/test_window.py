@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from app_helpers import WAIT_MS, draw_stroke
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
@@ -23,12 +22,7 @@ from PySide6.QtWidgets import (
 from capsviz.app.panel_ids import PANEL_TITLES
 from capsviz.app.views.pixels import grey_qimage
 from capsviz.model.weights import save_weights
-
-SEVEN = 0  # index of a 7 in the shipped MNIST test set
-
-
-def prediction(window) -> str:
-    return window.findChild(QLabel, "predictionLabel").text()
+from tests.app.app_helpers import SEVEN, WAIT_MS, draw_stroke, prediction
 
 
 def wait_for_digit(qtbot, window, digit: int) -> None:
@@ -101,7 +95,7 @@ def test_mnist_digit_shows_on_canvas_with_prediction_and_status(window, qtbot, m
     show_seven(qtbot, window)
     assert not window.canvas.is_blank()
     assert window.status.sample.text() == "MNIST test #0 · label 7 ✓"
-    assert "test accuracy" in window.status.model.text() or "CapsNet" in window.status.model.text()
+    assert window.status.model.text() == "CapsNet · shipped weights · test accuracy 99.60%"
     assert window.status.device.text() == "CPU"
     window.controller.next_sample()
     qtbot.waitUntil(lambda: window.state.sample.index == 1, timeout=WAIT_MS)

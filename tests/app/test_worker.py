@@ -7,11 +7,11 @@ import time
 
 import numpy as np
 import pytest
-from app_helpers import WAIT_MS
 
 import capsviz.app.worker as worker_module
 from capsviz.app.inference import InferenceRequest, infer
 from capsviz.app.worker import InferenceWorker
+from tests.app.app_helpers import WAIT_MS
 
 
 @pytest.fixture

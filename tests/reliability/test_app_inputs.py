@@ -19,10 +19,8 @@ from safetensors.torch import save_file
 
 from capsviz.data.images import MAX_PIXELS, WORK_SIDE
 from capsviz.model.weights import save_weights
-from tests.app.app_helpers import all_answered
+from tests.app.app_helpers import SEVEN, WAIT_MS, all_answered, canvas_point, prediction
 
-WAIT_MS = 30_000  # generous: CI shares two cores with other jobs
-SEVEN = 0  # index of a 7 in the shipped MNIST test set
 ENTRIES = ("open", "drop", "paste")
 
 
@@ -48,16 +46,6 @@ def window(qapp, pretrained):
     yield win
     win.close()
     win.deleteLater()
-
-
-def canvas_point(canvas, fx: float, fy: float) -> QPoint:
-    side = min(canvas.width(), canvas.height())
-    left, top = (canvas.width() - side) // 2, (canvas.height() - side) // 2
-    return QPoint(left + round(fx * side), top + round(fy * side))
-
-
-def prediction(window) -> str:
-    return window.prediction.text()
 
 
 @pytest.fixture

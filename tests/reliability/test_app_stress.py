@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -21,10 +21,8 @@ from capsviz.app.inference import infer
 from capsviz.app.views.canvas import HISTORY_LIMIT, MAX_BRUSH, MIN_BRUSH
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.weights import save_weights
-from tests.app.app_helpers import all_answered
+from tests.app.app_helpers import SEVEN, WAIT_MS, all_answered, canvas_point, prediction
 
-WAIT_MS = 30_000  # generous: CI shares two cores with other jobs
-SEVEN = 0  # index of a 7 in the shipped MNIST test set
 LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
 NO_KEYS = Qt.KeyboardModifier.NoModifier
 
@@ -41,16 +39,6 @@ def rss_mib() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def canvas_point(canvas, fx: float, fy: float) -> QPoint:
-    side = min(canvas.width(), canvas.height())
-    left, top = (canvas.width() - side) // 2, (canvas.height() - side) // 2
-    return QPoint(left + round(fx * side), top + round(fy * side))
-
-
-def prediction(window) -> str:
-    return window.prediction.text()
 
 
 def show_seven(qtbot, window) -> None:

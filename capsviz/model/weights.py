@@ -27,7 +27,11 @@ from capsviz.model.capsnet import IMAGE_SIZE, INPUT_SIZES, MAX_ITERATIONS, CapsN
 
 FORMAT = "capsviz-capsnet"
 ARCHITECTURES = {28: "sabour2017-mnist", 36: "sabour2017-multimnist"}
-SHIPPED_NAMES = {"mnist": "capsnet.safetensors", "multimnist": "capsnet-multimnist.safetensors"}
+SHIPPED_NAMES = {
+    "mnist": "capsnet.safetensors",
+    "multimnist": "capsnet-multimnist.safetensors",
+    "cnn": "cnn-baseline.safetensors",
+}
 ALLOWED_DTYPES = ("F64", "F32", "F16", "BF16")
 PICKLE_MAGIC = (b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")  # torch.save, pickle
 
@@ -43,8 +47,10 @@ def shipped_weights_path(kind: str = "mnist") -> Path:
     return Path(str(resources.files("capsviz.resources") / SHIPPED_NAMES[kind]))
 
 
-def save_weights(model: CapsNet, path: str | os.PathLike, **metadata: object) -> Path:
-    """Write ``model``'s parameters and ``metadata`` atomically (temp file + rename)."""
+def save_weights(
+    model: CapsNet, path: str | os.PathLike, storage: torch.dtype = torch.float32, **metadata: object
+) -> Path:
+    """Write ``model``'s parameters (as ``storage``: bfloat16 halves a file) and ``metadata``, atomically."""
     path = Path(path)
     meta = {
         "format": FORMAT,
@@ -54,7 +60,7 @@ def save_weights(model: CapsNet, path: str | os.PathLike, **metadata: object) ->
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
     meta.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in metadata.items()})
-    tensors = {k: v.detach().float().cpu().contiguous() for k, v in model.state_dict().items()}
+    tensors = {k: v.detach().to(storage).cpu().contiguous() for k, v in model.state_dict().items()}
     check_finite(tensors, path.name)  # never replace a good file with a diverged model
     atomic_write_bytes(path, _save_bytes(tensors, metadata=meta))
     return path
@@ -180,20 +186,26 @@ def check_layout(
     layout: dict[str, tuple[tuple[int, ...], str]], name: str, input_size: int = IMAGE_SIZE
 ) -> None:
     """Refuse anything but this architecture's names, shapes and floating-point dtypes."""
-    expected = _expected_layout(input_size)
+    check_state_layout(
+        layout, _expected_layout(input_size), name, f"CapsNet on {input_size}×{input_size} inputs"
+    )
+
+
+def check_state_layout(
+    layout: dict[str, tuple[tuple[int, ...], str]], expected: dict[str, tuple[int, ...]], name: str, what: str
+) -> None:
+    """Refuse a file whose tensor names, shapes or dtypes differ from ``expected`` (a ``what``'s)."""
+    noun = what.split(" on ")[0]
     missing = sorted(set(expected) - set(layout))
     if missing:
-        raise WeightsError(f"{name} does not hold CapsNet weights: missing '{missing[0]}'")
+        raise WeightsError(f"{name} does not hold {noun} weights: missing '{missing[0]}'")
     unexpected = sorted(set(layout) - set(expected))
     if unexpected:
-        raise WeightsError(f"{name} does not hold CapsNet weights: unexpected '{unexpected[0]}'")
+        raise WeightsError(f"{name} does not hold {noun} weights: unexpected '{unexpected[0]}'")
     for key, shape in expected.items():
         found, dtype = layout[key]
         if found != shape:
-            raise WeightsError(
-                f"{name}: '{key}' has shape {found}, a CapsNet on {input_size}×{input_size} inputs "
-                f"needs {shape}"
-            )
+            raise WeightsError(f"{name}: '{key}' has shape {found}, a {what} needs {shape}")
         if dtype not in ALLOWED_DTYPES:
             raise WeightsError(f"{name}: '{key}' has dtype {dtype}, expected floating point")
 

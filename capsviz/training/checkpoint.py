@@ -16,13 +16,14 @@ from pathlib import Path
 import torch
 from safetensors.torch import save as save_bytes
 
-from capsviz.model.capsnet import CapsNet
+from capsviz.model.capsnet import IMAGE_SIZE, CapsNet
 from capsviz.model.weights import (
     WeightsError,
     atomic_write_bytes,
     check_finite,
     check_format,
     check_layout,
+    check_state_layout,
     input_size_of,
     read_safetensors,
 )
@@ -64,7 +65,7 @@ def _metadata_digest(meta: dict[str, str]) -> str:
 
 
 def save_checkpoint(
-    path: Path, model: CapsNet, optimizer: torch.optim.Optimizer, state: TrainingState
+    path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, state: TrainingState
 ) -> None:
     """Write everything needed to continue the run exactly, atomically.
 
@@ -83,7 +84,7 @@ def save_checkpoint(
             tensors[f"optim.{index}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
     meta = {
         "format": KIND,
-        "input_size": str(model.input_size),
+        "input_size": str(getattr(model, "input_size", IMAGE_SIZE)),
         "epoch": str(state.epoch),
         "batch": str(state.batch),
         "history": json.dumps(state.history),
@@ -95,7 +96,9 @@ def save_checkpoint(
     atomic_write_bytes(path, save_bytes(tensors, metadata=meta))
 
 
-def load_checkpoint(path: Path, model: CapsNet, optimizer: torch.optim.Optimizer | None) -> TrainingState:
+def load_checkpoint(
+    path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None
+) -> TrainingState:
     """Restore ``model`` (and ``optimizer``) from a checkpoint or a plain weights file.
 
     A plain weights file (from ``--out``) restarts the optimizer and continues at
@@ -106,7 +109,7 @@ def load_checkpoint(path: Path, model: CapsNet, optimizer: torch.optim.Optimizer
     name = path.name
     try:
         tensors, meta = read_safetensors(
-            path, CheckpointError, lambda m, layout: _inspect(m, layout, name, model.input_size), "checkpoint"
+            path, CheckpointError, lambda m, layout: _inspect(m, layout, name, model), "checkpoint"
         )
         if meta.get("format") != KIND:
             check_finite(tensors, name)
@@ -128,10 +131,16 @@ def load_checkpoint(path: Path, model: CapsNet, optimizer: torch.optim.Optimizer
 
 
 def _inspect(
-    meta: dict[str, str], layout: dict[str, tuple[tuple[int, ...], str]], name: str, wanted: int
+    meta: dict[str, str], layout: dict[str, tuple[tuple[int, ...], str]], name: str, model: torch.nn.Module
 ) -> None:
     """Check names and shapes from the header, before any tensor is read."""
-    size = input_size_of(meta, name)
+    if not isinstance(model, CapsNet):  # the CNN baseline: its own layout, nothing else
+        if meta.get("format") == KIND:
+            layout = {k[len("model.") :]: v for k, v in layout.items() if k.startswith("model.")}
+        expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+        check_state_layout(layout, expected, name, "CNN baseline")
+        return
+    size, wanted = input_size_of(meta, name), model.input_size
     if size != wanted:
         raise CheckpointError(
             f"{name} holds a CapsNet on {size}×{size} inputs, this run trains one on {wanted}×{wanted} "
@@ -189,7 +198,7 @@ def _optimizer_state(tensors: dict[str, torch.Tensor], meta: dict[str, str], nam
 
 
 def _resume_from_weights(
-    tensors: dict[str, torch.Tensor], meta: dict[str, str], model: CapsNet, name: str
+    tensors: dict[str, torch.Tensor], meta: dict[str, str], model: torch.nn.Module, name: str
 ) -> TrainingState:
     try:
         history = json.loads(meta.get("history", "[]"))

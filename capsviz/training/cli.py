@@ -12,7 +12,7 @@ from capsviz.model.weights import WeightsError
 from capsviz.training.checkpoint import CheckpointError
 from capsviz.training.datasets import DATASETS
 from capsviz.training.distributed import is_main_process
-from capsviz.training.loop import TrainConfig, Trainer, TrainingStopped, epochs_text, percent
+from capsviz.training.loop import ARCHS, TrainConfig, Trainer, TrainingStopped, epochs_text, percent
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +24,13 @@ def build_parser() -> argparse.ArgumentParser:
             "and write safetensors weights for capsviz."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "--arch",
+        choices=ARCHS,
+        default=d.arch,
+        help="capsnet: the paper's CapsNet; cnn: the CNN baseline it is compared with (three 5×5 "
+        "convolutions, 328 and 192 units, dropout; a quarter of the paper's width)",
     )
     p.add_argument(
         "--dataset",

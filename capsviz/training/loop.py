@@ -19,6 +19,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler
 from tqdm import tqdm
 
+from capsviz.model.baseline import BaselineCNN, save_baseline
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import describe_device, resolve_device
 from capsviz.model.losses import capsule_loss
@@ -33,6 +34,7 @@ EVAL_BATCH = 250  # test images per evaluation step: small enough for a bar that
 # Adam with fresh moments takes full-size steps at once; on weights that are already trained
 # (a warm start, or a resume from weights alone) the learning rate ramps up over this many batches.
 WARMUP_BATCHES = 200
+ARCHS = ("capsnet", "cnn")
 
 
 def percent(fraction: float) -> str:
@@ -57,6 +59,7 @@ class TrainingStopped(RuntimeError):
 class TrainConfig:
     """Everything that defines a run (what ``train_model.py`` parses)."""
 
+    arch: str = "capsnet"
     dataset: str = "mnist"
     epochs: int = 30
     batch_size: int = 128
@@ -121,7 +124,7 @@ class Trainer:
             raise TrainingStopped("--batch-size must be divisible by the number of processes", 2)
         self.task = make_task(config.dataset, train, test, config.limit_train, config.limit_test)
         torch.manual_seed(config.seed)
-        self.model = CapsNet(iterations=config.routing_iterations, input_size=self.task.input_size)
+        self.model = self._build_model()
         self.warmup_left = 0
         if config.warm_start:
             warm_start(self.model, load_weights(config.warm_start))
@@ -154,6 +157,26 @@ class Trainer:
             drop_last=True,
         )
         self.local_batch = config.batch_size // self.topology.world_size
+
+    def _build_model(self) -> CapsNet | BaselineCNN:
+        cfg = self.config
+        if cfg.arch == "capsnet":
+            return CapsNet(iterations=cfg.routing_iterations, input_size=self.task.input_size)
+        if cfg.dataset != "mnist" or cfg.warm_start or cfg.freeze_conv1:
+            raise TrainingStopped(
+                "--arch cnn trains on --dataset mnist, without --warm-start or --freeze-conv1", 2
+            )
+        return BaselineCNN()
+
+    def _scores(
+        self, images: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, object]:
+        """Class scores (capsule lengths or logits) and, in training, the model's full output."""
+        if isinstance(self.model, BaselineCNN):
+            logits = self.net(images)
+            return logits, logits
+        out = self.net(images, labels)
+        return out.lengths, out
 
     @property
     def batches_per_epoch(self) -> int:
@@ -252,9 +275,14 @@ class Trainer:
             self.warmup_left -= 1
             self._set_lr()
         batch = self.task.batch(chosen, seed, self.topology.rank, self.topology.world_size).to(self.device)
+        # Dropout draws from the global generator: seeded per batch, a resumed run draws the same masks.
+        torch.manual_seed(seed + 1 + self.topology.rank)
         with autocast_for(self.device, self.config.precision):
-            out = self.net(batch.images, batch.labels)
-        loss = capsule_loss(out.lengths, out.reconstruction.float(), batch.targets, batch.labels)
+            scores, out = self._scores(batch.images, batch.labels)
+        if isinstance(self.model, BaselineCNN):
+            loss = torch.nn.functional.cross_entropy(scores.float(), batch.labels)
+        else:
+            loss = capsule_loss(out.lengths, out.reconstruction.float(), batch.targets, batch.labels)
         if not torch.isfinite(loss):
             raise TrainingStopped(
                 f"loss became {loss.item()} at epoch {self.state.epoch + 1}, batch "
@@ -265,7 +293,7 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        hits = int(self.task.hits(out.lengths.detach(), batch.labels).sum())
+        hits = int(self.task.hits(scores.detach().float(), batch.labels).sum())
         return float(loss.detach()), hits
 
     @torch.no_grad()
@@ -281,8 +309,9 @@ class Trainer:
                 idx = share[start : start + EVAL_BATCH]
                 images = task.test_images(idx).to(self.device)
                 with autocast_for(self.device, self.config.precision):
-                    lengths = self.model(images).lengths.cpu()
-                hits = task.hits(lengths, task.test_y[idx])
+                    model_out = self.model(images)
+                scores = model_out if isinstance(model_out, torch.Tensor) else model_out.lengths
+                hits = task.hits(scores.float().cpu(), task.test_y[idx])
                 correct += torch.tensor([float(hits.sum()), float(len(idx))])
                 bar.update(len(idx))
         totals = all_reduce_sum(correct.to(self.device), self.topology).cpu()
@@ -309,7 +338,8 @@ class Trainer:
             f"test {percent(test_acc)}, {record['images_per_second']:.0f} {self.task.unit}/s"
         )
         if self.topology.is_main:
-            save_weights(
+            save = save_baseline if isinstance(self.model, BaselineCNN) else save_weights
+            save(
                 self.model,
                 self.config.out,
                 test_accuracy=f"{test_acc:.4f}",

@@ -45,7 +45,7 @@ def cycle_from(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for target in sorted(graph[node]):
             if state.get(target) == 1:
-                return stack[stack.index(target) :] + [target]
+                return [*stack[stack.index(target) :], target]
             if target not in state and (cycle := visit(target)):
                 return cycle
         stack.pop()

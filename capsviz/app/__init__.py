@@ -9,17 +9,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from capsviz.app.window import MainWindow, create_window
+    from capsviz.app.assembly import create_window
+    from capsviz.app.window import MainWindow
     from capsviz.cli import main
 
 __all__ = ["MainWindow", "create_window", "main"]
 
 
 def __getattr__(name: str) -> object:
-    if name in ("MainWindow", "create_window"):
-        from capsviz.app import window
+    if name == "create_window":
+        from capsviz.app.assembly import create_window
 
-        return getattr(window, name)
+        return create_window
+    if name == "MainWindow":
+        from capsviz.app.window import MainWindow
+
+        return MainWindow
     if name == "main":  # the command line, which opens the window unless given a command
         from capsviz.cli import main
 

@@ -75,7 +75,7 @@ def run_app(
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     share_cpu_with_the_gui()
     app = _application()
-    from capsviz.app.window import create_window
+    from capsviz.app.assembly import create_window
 
     window = create_window(device=device, weights=weights)
     if screenshot:

@@ -13,7 +13,6 @@ import numpy as np
 from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -27,10 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from capsviz.app import theme
+from capsviz.app.comparison import BaselineComparison
 from capsviz.app.controller import Controller
 from capsviz.app.dialogs import show_about, show_shortcuts
-from capsviz.app.inference import for_live_view
 from capsviz.app.menus import build_menus, shortcut_rows
 from capsviz.app.panel_ids import PANEL_TITLES, ROUTING_PANEL
 from capsviz.app.protocols import Views
@@ -48,9 +46,8 @@ from capsviz.app.views.reconstruction import ReconstructionView
 from capsviz.app.views.routing import RoutingView
 from capsviz.app.views.status import StatusPanel
 from capsviz.data.images import ImageError
+from capsviz.model.baseline import BaselineCNN
 from capsviz.model.capsnet import CapsNet
-from capsviz.model.pretrained import TRAIN_HINT, load_pretrained
-from capsviz.model.weights import WeightsError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
 IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_SUFFIXES)});;All files (*)"
@@ -70,7 +67,13 @@ class MainWindow(QMainWindow):
     closing = Signal()
 
     def __init__(
-        self, model: CapsNet | None, device: str = "cpu", weights: str | None = None, problem: str = ""
+        self,
+        model: CapsNet | None,
+        device: str = "cpu",
+        weights: str | None = None,
+        problem: str = "",
+        baseline: BaselineCNN | None = None,
+        baseline_missing: str = "",
     ) -> None:
         super().__init__()
         self.setObjectName("capsvizWindow")
@@ -85,6 +88,7 @@ class MainWindow(QMainWindow):
             self.state, self.pose_sliders, self.network_input, self.controller.playback, self.canvas, self
         )
         self.controller.modelReplaced.connect(lambda _model: self.insight_overlays.forget_survey())
+        self.comparison = BaselineComparison(self.state, self.length_plot, baseline, baseline_missing)
         self.actions_by_name = build_menus(self, self)
         self.setCentralWidget(self._build_layout(problem))
         self.controller.modelReplaced.connect(lambda _model: self.banner.hide())
@@ -204,7 +208,12 @@ class MainWindow(QMainWindow):
         return panel
 
     def _capsule_column(self) -> QWidget:
-        lengths = Panel("Digit capsule lengths", self.length_plot, hint="the longest capsule wins")
+        lengths = Panel(
+            "Digit capsule lengths",
+            self.length_plot,
+            hint="the longest wins",
+            header=(self.comparison.toggle,),
+        )
         steer = Panel(
             "Steer the capsule",
             header=(self.pose_sliders.range_choice, self.pose_sliders.reset_all_button),
@@ -365,74 +374,3 @@ def path_in_text(text: str) -> str | None:
     if os.path.isfile(first) or Path(first).suffix.lower() in IMAGE_SUFFIXES:
         return first
     return None
-
-
-def no_model_banner(reason: str) -> str:
-    """What the window says when it has no network: why, and how to get one."""
-    hint = "" if "train" in reason else f"; {TRAIN_HINT}"
-    return (
-        f"<b>No trained network loaded.</b> {reason}{hint}. You can still draw and see the preprocessing; "
-        "load a weights file with File → Load Weights… (Ctrl+Shift+O)."
-    )
-
-
-def install_insight_panels(window: MainWindow) -> bool:
-    """Add the analysis panels of :mod:`capsviz.app.insight` as tabs, if that package is installed."""
-    try:
-        from capsviz.app.insight.panels import InsightPanels
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("capsviz.app.insight"):
-            return False
-        raise
-    controller = window.controller
-    insight = InsightPanels(controller.model, window.state, settle_now=controller.settle_now, parent=window)
-    for panel_id, widget in insight.panels:
-        window.add_insight_panel(panel_id, widget, insight.needs_of(widget))
-    insight.imageRequested.connect(window.show_insight_image)
-    insight.sampleRequested.connect(window.controller.show_sample)
-    insight.digitRequested.connect(window.controller.select_capsule)
-    insight.iterationRequested.connect(window.controller.seek_routing)
-    window.controller.modelReplaced.connect(insight.set_model)
-    insight.statsReady.connect(window.insight_overlays.set_stats)
-    insight.labelsReady.connect(window.insight_overlays.set_labels)
-    window.closing.connect(insight.shutdown)
-    window.canvas.strokeActiveChanged.connect(insight.surveyor.set_paused)
-    insight.surveyor.progress.connect(window.status.show_survey)
-    window.status.surveyCancelRequested.connect(lambda: insight.surveyor.cancel(0))
-    window.insight = insight
-    return True
-
-
-def create_window(
-    model: CapsNet | None = None, device: str = "auto", weights: str | None = None, insight: bool = True
-) -> MainWindow:
-    """Build the themed main window (not shown, no event loop).
-
-    Parameters
-    ----------
-    model : CapsNet, optional
-        The network to explore; by default the one in ``weights`` or the shipped one.
-    device : str
-        ``auto``, ``cpu``, ``cuda`` or ``mps`` for a model loaded here and later from the File menu.
-    weights : str, optional
-        A weights file written by ``train_model.py``.
-    insight : bool
-        Add the analysis panels (Where, Why, What, …) beside the routing view.
-
-    An explicit ``device`` that this machine lacks raises :class:`~capsviz.model.device.DeviceError`
-    (the command line reports it in one line before any window appears).
-    If no weights can be loaded the window still opens, explains how to train
-    a network and lets the user load a weights file.
-    """
-    app = QApplication.instance() or QApplication([])
-    theme.apply_theme(app)
-    banner = ""
-    if model is None:
-        try:
-            model = for_live_view(load_pretrained(device=device, weights=weights))
-        except WeightsError as exc:
-            banner = no_model_banner(str(exc))
-    window = MainWindow(model, device=device, weights=weights, problem=banner)
-    if insight:
-        install_insight_panels(window)
-    return window

@@ -9,5 +9,5 @@ import pytest
 def in_process_app(monkeypatch):
     """Run the app inside the test process without the analysis panels (they have their own tests)
     and without retuning torch's threads for the whole session."""
-    monkeypatch.setattr("capsviz.app.window.install_insight_panels", lambda window: False)
+    monkeypatch.setattr("capsviz.app.assembly.install_insight_panels", lambda window: False)
     monkeypatch.setattr("capsviz.app.launch.share_cpu_with_the_gui", lambda: None)

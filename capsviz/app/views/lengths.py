@@ -11,6 +11,9 @@ from PySide6.QtWidgets import QWidget
 from capsviz.app import theme
 from capsviz.model.capsnet import N_DIGITS
 
+CNN_COLOUR = "#b48ead"  # the CNN baseline's bars: a colour no capsule uses
+COMPARE_OFFSET, COMPARE_WIDTH = 0.19, 0.36  # side by side: capsule left, CNN right
+
 
 def length_brushes(lengths: np.ndarray | None) -> list[QBrush]:
     """Winner in the accent colour, the other capsules grey."""
@@ -87,21 +90,62 @@ class LengthPlot(pg.PlotWidget):
         self._value = pg.TextItem(color=theme.TEXT, anchor=(0.5, 1.0))
         plot.addItem(self._value)
         self._value.hide()
+        self._comparison: np.ndarray | None = None
+        self._has_lengths = False
+        self.cnn_bars = pg.BarGraphItem(
+            x=np.arange(N_DIGITS) + COMPARE_OFFSET,
+            height=np.zeros(N_DIGITS),
+            width=COMPARE_WIDTH,
+            brush=QBrush(QColor(CNN_COLOUR)),
+            pen=pg.mkPen(None),
+        )
+        plot.addItem(self.cnn_bars)
+        self.cnn_bars.hide()
+        self._caption = pg.TextItem(color=CNN_COLOUR, anchor=(0.0, 0.0))
+        self._caption.setPos(-0.5, 1.04)
+        plot.addItem(self._caption)
+        self._caption.hide()
         self.scene().sigMouseClicked.connect(self._clicked)
 
     def lengths(self) -> np.ndarray:
         """The lengths on display (zeros when nothing is drawn)."""
         return self._lengths.copy()
 
+    def comparison_caption(self) -> str:
+        """What the plot says of the CNN's answer ("" while the comparison is off)."""
+        return self._caption.textItem.toPlainText() if self._caption.isVisible() else ""
+
+    def comparison(self) -> np.ndarray | None:
+        """The CNN's class probabilities on display beside the lengths, or None."""
+        return None if self._comparison is None else self._comparison.copy()
+
+    def show_comparison(self, probabilities: np.ndarray | None, caption: str = "") -> None:
+        """Draw the CNN baseline's ten probabilities beside the capsule lengths (None: lengths alone)."""
+        self._comparison = None if probabilities is None else np.asarray(probabilities, np.float32).copy()
+        shown = self._comparison is not None
+        shift = -COMPARE_OFFSET if shown else 0.0
+        self.bars.setOpts(x=np.arange(N_DIGITS) + shift, width=COMPARE_WIDTH if shown else 0.72)
+        self.cnn_bars.setVisible(shown)
+        self._caption.setVisible(shown)
+        if shown:
+            self.cnn_bars.setOpts(height=self._comparison)
+            self._caption.setText(caption)
+        self._place_value()
+
     def show_lengths(self, lengths: np.ndarray | None, steered: int | None) -> None:
         self._lengths = np.zeros(N_DIGITS, np.float32) if lengths is None else np.asarray(lengths, np.float32)
         self.bars.setOpts(height=self._lengths, brushes=length_brushes(lengths), pens=length_pens(steered))
-        if lengths is None:
+        self._has_lengths = lengths is not None
+        self._place_value()
+
+    def _place_value(self) -> None:
+        if not self._has_lengths:
             self._value.hide()
             return
         winner = int(np.argmax(self._lengths))
         self._value.setText(f"{self._lengths[winner]:.2f}")
-        self._value.setPos(winner, float(self._lengths[winner]) + 0.015)
+        shift = -COMPARE_OFFSET if self._comparison is not None else 0.0
+        self._value.setPos(winner + shift, float(self._lengths[winner]) + 0.015)
         self._value.show()
 
     def _clicked(self, event: object) -> None:

@@ -1,0 +1,92 @@
+"""Building the app: the window, its model and CNN baseline, and the analysis panels wired to it.
+
+Everything that connects one part of the app to another happens here or in
+the controller, so :class:`~capsviz.app.window.MainWindow` only lays out.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication
+
+from capsviz.app import theme
+from capsviz.app.inference import for_live_view
+from capsviz.app.window import MainWindow
+from capsviz.model.baseline import load_baseline
+from capsviz.model.capsnet import CapsNet
+from capsviz.model.pretrained import TRAIN_HINT, load_pretrained
+from capsviz.model.weights import WeightsError
+
+
+def no_model_banner(reason: str) -> str:
+    """What the window says when it has no network: why, and how to get one."""
+    hint = "" if "train" in reason else f"; {TRAIN_HINT}"
+    return (
+        f"<b>No trained network loaded.</b> {reason}{hint}. You can still draw and see the preprocessing; "
+        "load a weights file with File → Load Weights… (Ctrl+Shift+O)."
+    )
+
+
+def install_insight_panels(window: MainWindow) -> bool:
+    """Add the analysis panels of :mod:`capsviz.app.insight` as tabs, if that package is installed."""
+    try:
+        from capsviz.app.insight.panels import InsightPanels
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("capsviz.app.insight"):
+            return False
+        raise
+    controller = window.controller
+    insight = InsightPanels(controller.model, window.state, settle_now=controller.settle_now, parent=window)
+    for panel_id, widget in insight.panels:
+        window.add_insight_panel(panel_id, widget, insight.needs_of(widget))
+    insight.imageRequested.connect(window.show_insight_image)
+    insight.sampleRequested.connect(window.controller.show_sample)
+    insight.digitRequested.connect(window.controller.select_capsule)
+    insight.iterationRequested.connect(window.controller.seek_routing)
+    window.controller.modelReplaced.connect(insight.set_model)
+    insight.statsReady.connect(window.insight_overlays.set_stats)
+    insight.labelsReady.connect(window.insight_overlays.set_labels)
+    window.closing.connect(insight.shutdown)
+    window.canvas.strokeActiveChanged.connect(insight.surveyor.set_paused)
+    insight.surveyor.progress.connect(window.status.show_survey)
+    window.status.surveyCancelRequested.connect(lambda: insight.surveyor.cancel(0))
+    window.insight = insight
+    return True
+
+
+def create_window(
+    model: CapsNet | None = None, device: str = "auto", weights: str | None = None, insight: bool = True
+) -> MainWindow:
+    """Build the themed main window (not shown, no event loop).
+
+    Parameters
+    ----------
+    model : CapsNet, optional
+        The network to explore; by default the one in ``weights`` or the shipped one.
+    device : str
+        ``auto``, ``cpu``, ``cuda`` or ``mps`` for a model loaded here and later from the File menu.
+    weights : str, optional
+        A weights file written by ``train_model.py``.
+    insight : bool
+        Add the analysis panels (Where, Why, What, …) beside the routing view.
+
+    An explicit ``device`` that this machine lacks raises :class:`~capsviz.model.device.DeviceError`
+    (the command line reports it in one line before any window appears).
+    If no weights can be loaded the window still opens, explains how to train
+    a network and lets the user load a weights file.
+    """
+    app = QApplication.instance() or QApplication([])
+    theme.apply_theme(app)
+    banner = ""
+    if model is None:
+        try:
+            model = for_live_view(load_pretrained(device=device, weights=weights))
+        except WeightsError as exc:
+            banner = no_model_banner(str(exc))
+    try:
+        baseline, missing = load_baseline(), ""
+    except WeightsError as exc:
+        baseline, missing = None, str(exc)
+    window = MainWindow(model, device, weights, banner, baseline, missing)
+    if insight:
+        install_insight_panels(window)
+    return window

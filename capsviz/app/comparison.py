@@ -59,4 +59,4 @@ class BaselineComparison(QObject):
         probabilities = cnn_probabilities(self.baseline, image)
         capsule, cnn = self.state.prediction, int(np.argmax(probabilities))
         verdict = "agrees" if cnn == capsule else f"says {cnn}"
-        self.plot.show_comparison(probabilities, f"CNN {verdict}: {cnn} at p = {probabilities[cnn]:.2f}")
+        self.plot.show_comparison(probabilities, f"CNN {verdict} (p = {probabilities[cnn]:.2f})")

@@ -39,7 +39,7 @@ def test_the_toggle_draws_the_cnn_beside_the_lengths_and_says_whether_it_agrees(
     assert expected.sum() == pytest.approx(1.0, abs=1e-5) and plot.cnn_bars.isVisible()
     guess = int(np.argmax(expected))
     verdict = "agrees" if guess == 7 else f"says {guess}"
-    assert plot.comparison_caption() == f"CNN {verdict}: {guess} at p = {expected[guess]:.2f}"
+    assert plot.comparison_caption() == f"CNN {verdict} (p = {expected[guess]:.2f})"
     window.controller.next_sample()  # the comparison follows every new input
     qtbot.waitUntil(lambda: window.state.sample.index == 1 and all_answered(window), timeout=WAIT_MS)
     np.testing.assert_allclose(plot.comparison(), cnn_probabilities(cnn, window.state.input_image), atol=1e-6)

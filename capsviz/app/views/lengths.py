@@ -101,10 +101,7 @@ class LengthPlot(pg.PlotWidget):
         )
         plot.addItem(self.cnn_bars)
         self.cnn_bars.hide()
-        self._caption = pg.TextItem(color=CNN_COLOUR, anchor=(0.0, 0.0))
-        self._caption.setPos(-0.5, 1.04)
-        plot.addItem(self._caption)
-        self._caption.hide()
+        self._caption = ""
         self.scene().sigMouseClicked.connect(self._clicked)
 
     def lengths(self) -> np.ndarray:
@@ -113,7 +110,7 @@ class LengthPlot(pg.PlotWidget):
 
     def comparison_caption(self) -> str:
         """What the plot says of the CNN's answer ("" while the comparison is off)."""
-        return self._caption.textItem.toPlainText() if self._caption.isVisible() else ""
+        return self._caption
 
     def comparison(self) -> np.ndarray | None:
         """The CNN's class probabilities on display beside the lengths, or None."""
@@ -126,10 +123,13 @@ class LengthPlot(pg.PlotWidget):
         shift = -COMPARE_OFFSET if shown else 0.0
         self.bars.setOpts(x=np.arange(N_DIGITS) + shift, width=COMPARE_WIDTH if shown else 0.72)
         self.cnn_bars.setVisible(shown)
-        self._caption.setVisible(shown)
+        self._caption = caption if shown else ""
         if shown:
             self.cnn_bars.setOpts(height=self._comparison)
-            self._caption.setText(caption)
+        label = "digit capsule j"
+        if self._caption:
+            label += f' · <span style="color:{CNN_COLOUR}">{self._caption}</span>'
+        self.getPlotItem().setLabel("bottom", label)
         self._place_value()
 
     def show_lengths(self, lengths: np.ndarray | None, steered: int | None) -> None:
@@ -144,8 +144,12 @@ class LengthPlot(pg.PlotWidget):
             return
         winner = int(np.argmax(self._lengths))
         self._value.setText(f"{self._lengths[winner]:.2f}")
-        shift = -COMPARE_OFFSET if self._comparison is not None else 0.0
-        self._value.setPos(winner + shift, float(self._lengths[winner]) + 0.015)
+        if self._comparison is None:
+            self._value.setAnchor((0.5, 1.0))
+            self._value.setPos(winner, float(self._lengths[winner]) + 0.015)
+        else:  # right-aligned over the capsule's bar, clear of the CNN's bar beside it
+            self._value.setAnchor((1.0, 1.0))
+            self._value.setPos(winner, float(self._lengths[winner]) + 0.015)
         self._value.show()
 
     def _clicked(self, event: object) -> None:

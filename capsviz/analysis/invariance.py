@@ -148,21 +148,37 @@ class InvarianceSweep:
         ``[N]`` its values.
     lengths : np.ndarray
         ``[N, 10]`` capsule lengths at each value.
+    cnn : np.ndarray or None
+        ``[N, 10]`` the CNN baseline's class probabilities for the same moved
+        images, when a baseline was given.
     """
 
     parameter: str
     values: np.ndarray
     lengths: np.ndarray
+    cnn: np.ndarray | None = None
 
 
 @torch.no_grad()
 def invariance_sweep(
-    model: CapsNet, image: np.ndarray, base: Transform, parameter: str, values: np.ndarray
+    model: CapsNet,
+    image: np.ndarray,
+    base: Transform,
+    parameter: str,
+    values: np.ndarray,
+    baseline: torch.nn.Module | None = None,
 ) -> InvarianceSweep:
-    """Lengths of ``image`` moved by ``base`` with ``parameter`` set to each of ``values`` (one batch)."""
+    """Lengths of ``image`` moved by ``base`` with ``parameter`` set to each of ``values`` (one batch).
+
+    With a ``baseline`` CNN, its class probabilities for the very same moved images come too.
+    """
     values = np.asarray(values, np.float32)
     transforms = [base.with_value(parameter, v) for v in values]
     image = np.asarray(image, np.float32)
     moved = transform_images(np.repeat(image[None], len(values), axis=0), transforms)
     lengths = model(as_batch(moved, model)).lengths.float().cpu().numpy()
-    return InvarianceSweep(parameter, values, lengths)
+    cnn = None
+    if baseline is not None:
+        batch = torch.from_numpy(moved)[:, None].to(next(baseline.parameters()).device)
+        cnn = torch.softmax(baseline(batch), dim=1).float().cpu().numpy()
+    return InvarianceSweep(parameter, values, lengths, cnn)

@@ -35,7 +35,13 @@ def install_insight_panels(window: MainWindow) -> bool:
             return False
         raise
     controller = window.controller
-    insight = InsightPanels(controller.model, window.state, settle_now=controller.settle_now, parent=window)
+    insight = InsightPanels(
+        controller.model,
+        window.state,
+        settle_now=controller.settle_now,
+        baseline=window.comparison.baseline,
+        parent=window,
+    )
     for panel_id, widget in insight.panels:
         window.add_insight_panel(panel_id, widget, insight.needs_of(widget))
     insight.imageRequested.connect(window.show_insight_image)

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
-from capsviz.analysis.invariance import Transform, invariance_report, invariance_sweep, transform_image
+from capsviz.analysis.invariance import (
+    Transform,
+    invariance_report,
+    invariance_sweep,
+    transform_image,
+    transform_images,
+)
+from capsviz.model.baseline import BaselineCNN
 
 
 def dot(y: int, x: int) -> np.ndarray:
@@ -58,3 +66,16 @@ def test_report_and_sweep_agree(pretrained, digit):
     np.testing.assert_allclose(sweep.lengths[2], report.lengths, atol=1e-5)
     assert report.prediction == digit[1]
     assert np.abs(report.pose_change).max() > 0
+
+
+def test_a_sweep_with_a_baseline_scores_the_same_moved_images(pretrained, mnist_test) -> None:
+    torch.manual_seed(0)
+    cnn = BaselineCNN().eval()
+    image = mnist_test[0][0].astype(np.float32) / 255
+    values = np.array([-30.0, 0.0, 30.0], np.float32)
+    sweep = invariance_sweep(pretrained, image, Transform(), "rotation", values, baseline=cnn)
+    moved = transform_images(np.repeat(image[None], 3, axis=0), [Transform(rotation=v) for v in values])
+    with torch.no_grad():
+        expected = torch.softmax(cnn(torch.from_numpy(moved)[:, None]), dim=1).numpy()
+    np.testing.assert_allclose(sweep.cnn, expected, atol=1e-5)
+    assert invariance_sweep(pretrained, image, Transform(), "rotation", values).cnn is None

@@ -43,3 +43,21 @@ def test_report_and_sweep_are_drawn(shown, pretrained, digit_image):
     np.testing.assert_allclose(panel.sweep_curves[7].getData()[1], sweep.lengths[:, 7])
     assert panel.sweep_marker.value() == pytest.approx(20)
     assert ("kept" if report.identity_kept else "lost") in panel.verdict.text()
+
+
+def test_the_cnn_is_drawn_dashed_beside_the_capsules_over_the_same_range(shown, pretrained, digit_image):
+    import torch
+
+    from capsviz.model.baseline import BaselineCNN
+
+    torch.manual_seed(0)
+    panel = shown(InvariancePanel())
+    values = sweep_values("rotation")
+    sweep = invariance_sweep(pretrained, digit_image, Transform(), "rotation", values, BaselineCNN().eval())
+    panel.set_sweep(sweep)
+    xs, ys = panel.cnn_curve.getData()
+    np.testing.assert_allclose(xs, values)
+    np.testing.assert_allclose(ys, sweep.cnn[:, 7], atol=1e-6)  # the 7's probability, like its bold curve
+    assert "CNN dashed" in panel.sweep_plot.titleLabel.text
+    panel.set_sweep(invariance_sweep(pretrained, digit_image, Transform(), "rotation", values))
+    assert panel.cnn_curve.getData()[0] is None or len(panel.cnn_curve.getData()[0]) == 0

@@ -26,6 +26,7 @@ from capsviz.app.insight.common import (
     place,
     set_title,
 )
+from capsviz.app.views.lengths import CNN_COLOUR
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,8 @@ class InvariancePanel(Responsive, QWidget):
             angle=90, pen=pg.mkPen(theme.TEXT, width=1, style=Qt.PenStyle.DashLine)
         )
         self.sweep_plot.addItem(self.sweep_marker)
+        cnn_pen = pg.mkPen(CNN_COLOUR, width=2.5, style=Qt.PenStyle.DashLine)
+        self.cnn_curve = self.sweep_plot.plot(pen=cnn_pen, name="CNN")
         self.sweep_labels = [pg.TextItem(str(j), color=DIGIT_COLOURS[j], anchor=(0, 0.5)) for j in range(10)]
         for label in self.sweep_labels:
             self.sweep_plot.addItem(label)
@@ -232,10 +235,11 @@ class InvariancePanel(Responsive, QWidget):
         """Lengths of all ten capsules as one control runs over its range."""
         self._sweep = sweep
         if sweep is None:
-            for curve in self.sweep_curves:
+            for curve in (*self.sweep_curves, self.cnn_curve):
                 curve.setData([], [])
             return
         winner = int(np.argmax(sweep.lengths.max(axis=0)))
+        self._draw_cnn(sweep, winner)
         for j, curve in enumerate(self.sweep_curves):
             curve.setData(sweep.values, sweep.lengths[:, j])
             curve.setPen(pg.mkPen(DIGIT_COLOURS[j], width=3 if j == winner else 1.2))
@@ -243,10 +247,18 @@ class InvariancePanel(Responsive, QWidget):
             self.sweep_labels[j].setVisible(bool(sweep.lengths[:, j].max() > 0.15))
         self.sweep_plot.setLabel("bottom", SWEEP_AXIS[sweep.parameter])
         noun = SWEEP_AXIS[sweep.parameter].split(" (")[0]
-        set_title(self.sweep_plot, f"lengths over the whole {noun} range")
+        beside = " · CNN dashed" if sweep.cnn is not None else ""
+        set_title(self.sweep_plot, f"lengths over the whole {noun} range{beside}")
         span = float(sweep.values[-1] - sweep.values[0])
         self.sweep_plot.setXRange(float(sweep.values[0]), float(sweep.values[-1]) + 0.08 * span, padding=0)
         self._draw_marker()
+
+    def _draw_cnn(self, sweep: InvarianceSweep, digit: int) -> None:
+        """The CNN's probability of ``digit`` (the capsule drawn bold) over the same range."""
+        if sweep.cnn is None:
+            self.cnn_curve.setData([], [])
+            return
+        self.cnn_curve.setData(sweep.values, sweep.cnn[:, digit])
 
     # interaction -------------------------------------------------------
     def _slider_moved(self, _value: int) -> None:

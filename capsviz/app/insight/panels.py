@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import torch
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
@@ -52,6 +53,12 @@ class InsightPanels(QObject):
     ----------
     model : CapsNet or None
         The network to analyse (None: panels stay empty until :meth:`set_model`).
+    state : AppState
+        The app's state, read for the settled input, iteration, capsule and offsets.
+    settle_now : callable, optional
+        Hands a still-waiting input to the state at once (before exports and screenshots).
+    baseline : torch.nn.Module, optional
+        The CNN baseline, drawn beside the capsules in the Invariance panel's sweep.
     test_set : (images, labels), optional
         Digits for the statistics and the gallery; the shipped test set by default.
     survey_limit : int, optional
@@ -90,6 +97,7 @@ class InsightPanels(QObject):
         state: AppState,
         *,
         settle_now: Callable[[], None] | None = None,
+        baseline: torch.nn.Module | None = None,
         test_set: tuple[np.ndarray, np.ndarray] | None = None,
         survey_limit: int | None = None,
         cache_folder: Path | None = None,
@@ -98,6 +106,7 @@ class InsightPanels(QObject):
     ) -> None:
         super().__init__(parent)
         self.model = model
+        self.baseline = baseline  # the CNN compared with in the Invariance panel, if there is one
         self.state = state
         self._settle_now = settle_now
         self.synchronous = synchronous
@@ -336,7 +345,7 @@ class InsightPanels(QObject):
             values = sweep_values(parameter)
             self.runner.submit(
                 "sweep",
-                lambda: invariance_sweep(model, image, transform, parameter, values),
+                lambda: invariance_sweep(model, image, transform, parameter, values, self.baseline),
                 self.invariance.set_sweep,
             )
 

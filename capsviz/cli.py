@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument(
         "--draw-only", action="store_true", help="save the Draw panel (canvas, network input, answer) alone"
     )
+    shot.add_argument(
+        "--cnn", action="store_true", help="the CNN baseline's probabilities beside the capsule lengths"
+    )
     parser.add_argument("--version", action="version", version=f"capsviz {__version__}")
     subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     for command in (predict, perturb):
@@ -119,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.drawn,
             args.as_drawn,
             args.draw_only,
+            args.cnn,
         )
         return run_app(args.app_weights, args.app_device, args.screenshot, scene)
     except (CommandError, DeviceError) as exc:

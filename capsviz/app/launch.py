@@ -144,6 +144,7 @@ def render_screenshot(window: object, path: str, scene: ScreenshotScene | None =
         if insight is not None and _show_sample(window, index):
             insight.keep_current()
     window.network_input.width_toggle.setChecked(not scene.as_drawn)
+    window.comparison.toggle.setChecked(scene.cnn)
     ready = _show_sample(window, scene.sample)
     if scene.drawn is not None:
         ready = _draw_sample(window, scene.sample, scene.drawn)

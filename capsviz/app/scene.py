@@ -22,6 +22,7 @@ class ScreenshotScene:
     drawn: float | None = None  # draw the digit as pen strokes this tall (a fraction of the canvas)
     as_drawn: bool = False  # the network input without MNIST's stroke width
     draw_only: bool = False  # save the Draw panel alone
+    cnn: bool = False  # the CNN baseline's probabilities beside the capsule lengths
 
     @property
     def needs_survey(self) -> bool:

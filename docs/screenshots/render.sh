@@ -13,6 +13,7 @@ shot insight-counterfactuals --panel counterfactuals --panel-only
 shot insight-invariance --panel invariance --panel-only
 shot insight-compare --panel compare --keep 1,2,3 --panel-only
 shot insight-gallery --panel gallery --panel-only
+shot cnn-beside --sample 582 --cnn
 shot drawn-as-drawn --sample 18 --drawn 0.15 --draw-only --as-drawn
 shot drawn-mnist-width --sample 18 --drawn 0.15 --draw-only
 

@@ -75,3 +75,13 @@ def test_a_drawn_digit_alone_as_drawn_and_at_mnist_width(qtbot, pretrained, tmp_
         assert window.network_input.width_toggle.isChecked() is not as_drawn
         answers[as_drawn] = window.prediction.text()[0]
     assert answers == {False: "3", True: "8"}  # test digit 18 is a 3; drawn small, as drawn it reads as 8
+
+
+def test_the_cnn_scene_turns_the_comparison_on(qtbot, pretrained, tmp_path):
+    from capsviz.app import create_window
+
+    window = create_window(model=pretrained, insight=False)
+    qtbot.addWidget(window)
+    assert render_screenshot(window, str(tmp_path / "cnn.png"), ScreenshotScene(sample=582, cnn=True)) == 0
+    assert window.comparison.toggle.isChecked() and window.length_plot.comparison() is not None
+    assert window.length_plot.comparison_caption().startswith("CNN says 2")  # an 8 the CNN takes for a 2

@@ -1,0 +1,106 @@
+"""``capsviz robustness``: CapsNet vs CNN accuracy against transform magnitude on the shipped test set."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from capsviz.analysis.robustness import LEVELS, Curve, as_json, cached_robustness
+from capsviz.commands.common import (
+    CommandError,
+    add_model_options,
+    create_parent_folder,
+    load_model_from_args,
+    report_error,
+)
+from capsviz.data.mnist import load_shipped_test_set
+from capsviz.model.baseline import load_baseline
+from capsviz.model.weights import WeightsError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "robustness",
+        help="CapsNet vs CNN accuracy as the test digits are rotated, scaled, sheared, shifted",
+        description=(
+            "Measure the CapsNet's and the CNN baseline's accuracy on the shipped MNIST test digits under "
+            f"growing transforms ({', '.join(LEVELS)}); cached per pair of weights. Prints a table, "
+            "or JSON with --json; --out writes the charts as PNG."
+        ),
+    )
+    parser.add_argument("--json", action="store_true", help="print the curves as JSON")
+    parser.add_argument("--out", metavar="PLOT.png", help="also draw the charts into this PNG")
+    parser.add_argument("--limit", type=int, metavar="N", help="the first N test digits only (default: all)")
+    parser.add_argument("--cnn-weights", metavar="FILE", help="CNN baseline weights (default: shipped)")
+    add_model_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def table(curves: dict[str, Curve]) -> str:
+    """One line per transform: each level with both accuracies."""
+    lines = []
+    for kind, curve in curves.items():
+        cells = "  ".join(
+            f"{level:g}: {a * 100:.1f}/{b * 100:.1f}"
+            for level, a, b in zip(curve.levels, curve.capsnet, curve.cnn, strict=True)
+        )
+        lines.append(f"{kind:>8}  {cells}")
+    return "accuracy in %, CapsNet/CNN, at each level\n" + "\n".join(lines)
+
+
+def draw(curves: dict[str, Curve], digits: int, path: Path) -> None:
+    """The charts of the Robustness view, rendered headless into ``path``."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from capsviz.app import theme
+    from capsviz.app.insight.robustness_view import RobustnessView
+
+    app = QApplication.instance() or QApplication([])
+    theme.apply_theme(app)
+    view = RobustnessView()
+    view.resize(1200, 700)
+    view.show_curves(curves, digits)
+    view.show()
+    app.processEvents()
+    if not view.grab().save(str(path), "PNG"):
+        raise CommandError(f"could not write {path}")
+    view.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.limit is not None and args.limit < 1:
+            raise CommandError(f"--limit {args.limit}: give at least 1 test digit")
+        out = Path(args.out) if args.out else None
+        if out is not None:
+            if out.suffix.lower() != ".png":
+                raise CommandError(f"--out {out}: the charts are written as PNG, name the file *.png")
+            create_parent_folder(out)
+        capsnet = load_model_from_args(args)
+        try:
+            cnn = load_baseline(device=capsnet.device, weights=args.cnn_weights)
+        except WeightsError as exc:
+            raise CommandError(str(exc)) from None
+        images, labels = load_shipped_test_set()
+        images, labels = images[: args.limit], labels[: args.limit]
+        total = sum(len(levels) for levels in LEVELS.values())
+        with tqdm(
+            total=total, desc=f"measuring on {len(images)} test digits", unit="level", file=sys.stderr
+        ) as bar:
+            curves, cached = cached_robustness(capsnet, cnn, images, labels, lambda done, _t: bar.update(1))
+            if cached:
+                bar.update(total - bar.n)
+        print(json.dumps(as_json(curves), indent=2) if args.json else table(curves))
+        if out is not None:
+            draw(curves, len(images), out)
+            print(f"wrote {out}", file=sys.stderr)
+    except CommandError as exc:
+        report_error(str(exc))
+        return 1
+    return 0

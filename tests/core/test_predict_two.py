@@ -11,7 +11,7 @@ from PIL import Image
 
 from capsviz.cli import main
 from capsviz.data import multimnist as mm
-from capsviz.data.preprocess import PAIR_BOX, PAIR_SIZE, preprocess_pair
+from capsviz.data.preprocess import PAIR_RADIUS, PAIR_SIZE, preprocess_pair
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.weights import save_weights
 
@@ -35,8 +35,11 @@ def test_a_pair_picture_is_framed_like_the_training_pairs(pair_png) -> None:
     image = preprocess_pair(np.asarray(Image.open(pair_png)))
     assert image.shape == (PAIR_SIZE, PAIR_SIZE) and image.dtype == np.float32
     assert image.max() > 0.9 and image[0].max() == 0  # white ink on black, a margin kept
-    top, left, bottom, right = mm.ink_boxes(torch.from_numpy(image)).tolist()
-    assert max(bottom - top, right - left) + 1 in (PAIR_BOX - 1, PAIR_BOX, PAIR_BOX + 1)
+    weights = image / image.sum()
+    rows, cols = np.mgrid[:36, :36]
+    cy, cx = (weights * rows).sum(), (weights * cols).sum()
+    radius = np.sqrt((weights * ((rows - cy) ** 2 + (cols - cx) ** 2)).sum())
+    assert radius == pytest.approx(PAIR_RADIUS, abs=0.5) and abs(cy - 18) < 1.5 and abs(cx - 18) < 1.5
     assert not preprocess_pair(np.zeros((50, 60), np.uint8)).any()
 
 

@@ -26,3 +26,4 @@ Image.fromarray(load_shipped_test_set()[0][0]).save(sys.argv[1])
 PY
 capsviz perturb "$digit" --labels --out "$out/insight-figure4.png"
 rm -f "$digit"
+capsviz robustness --limit 2000 --out "$out/robustness.png" > /dev/null

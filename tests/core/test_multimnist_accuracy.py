@@ -1,0 +1,35 @@
+"""The shipped MultiMNIST model reads the held-out pairs as well as its file says."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import capsviz
+from capsviz.data import multimnist as mm
+
+
+@pytest.fixture(scope="module")
+def two_digit_model():
+    return capsviz.load_pretrained(kind="multimnist")
+
+
+def test_the_shipped_two_digit_model_is_a_36_pixel_capsnet(two_digit_model) -> None:
+    assert two_digit_model.input_size == 36 and two_digit_model.n_primary == 3200
+    assert two_digit_model.metadata["dataset"] == "multimnist"
+    with torch.no_grad():
+        out = two_digit_model(torch.zeros(2, 1, 36, 36))
+    assert out.lengths.shape == (2, 10) and out.poses.shape == (2, 10, 16)
+    assert two_digit_model.decode(out.poses[:, 4], 4).shape == (2, 1, 36, 36)
+
+
+@pytest.mark.slow
+def test_both_digits_are_read_as_often_as_the_metadata_says(two_digit_model, mnist_test) -> None:
+    images, labels = mnist_test
+    pairs = mm.test_pairs(torch.from_numpy(images.copy()), torch.as_tensor(labels).long())
+    with torch.no_grad():
+        batches = [two_digit_model(pairs.images[k : k + 250]).lengths for k in range(0, 10_000, 250)]
+    lengths = torch.cat(batches)
+    read = float(mm.both_found(lengths, pairs.labels).float().mean())
+    assert read == pytest.approx(float(two_digit_model.metadata["test_accuracy"]), abs=0.003)
+    assert two_digit_model.metadata["test_images"] == "10000"

@@ -142,3 +142,26 @@ def test_channels_last_convolutions_leave_routing_working() -> None:
     assert model.primary_conv.weight.is_contiguous(memory_format=torch.channels_last)
     assert model.W.is_contiguous()
     assert torch.allclose(model(images, labels).lengths, expected, atol=1e-5)
+
+
+def test_resuming_from_weights_alone_ramps_the_learning_rate_from_the_recorded_epoch(
+    tmp_path, tiny_mnist_dir
+):
+    from capsviz.data.mnist import load_mnist
+    from capsviz.training.loop import WARMUP_BATCHES, TrainConfig, Trainer
+
+    assert run(tmp_path, "w.safetensors", tiny_mnist_dir, "--epochs", "1", "--quiet") == 0
+    config = TrainConfig(
+        epochs=2, batch_size=64, device="cpu", data_dir=tiny_mnist_dir, out=str(tmp_path / "b.safetensors"),
+        resume=str(tmp_path / "w.safetensors"), quiet=True, limit_train=128, limit_test=16,
+    )  # fmt: skip
+    trainer = Trainer(config, load_mnist("train", tiny_mnist_dir), load_mnist("test", tiny_mnist_dir))
+    assert (
+        trainer.state.epoch == 1 and trainer.state.fresh_optimizer and trainer.warmup_left == WARMUP_BATCHES
+    )
+    checkpointed = Trainer(
+        TrainConfig(**{**config.__dict__, "resume": str(tmp_path / "w.checkpoint.safetensors")}),
+        load_mnist("train", tiny_mnist_dir),
+        load_mnist("test", tiny_mnist_dir),
+    )
+    assert checkpointed.warmup_left == 0, "with Adam's moments restored there is nothing to ramp"

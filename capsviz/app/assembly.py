@@ -35,11 +35,17 @@ def install_insight_panels(window: MainWindow) -> bool:
             return False
         raise
     controller = window.controller
+    try:
+        two_digit_model, missing = load_pretrained(kind="multimnist"), ""
+    except WeightsError as exc:
+        two_digit_model, missing = None, f"No two-digit (MultiMNIST) model: {exc}"
     insight = InsightPanels(
         controller.model,
         window.state,
         settle_now=controller.settle_now,
         baseline=window.comparison.baseline,
+        two_digit_model=two_digit_model,
+        two_digit_missing=missing,
         parent=window,
     )
     for panel_id, widget in insight.panels:

@@ -289,7 +289,9 @@ class Controller(QObject):
             self.state.set_settled(None)
             return
         self.state.set_settled(
-            SettledInput(self.state.input_image, outputs.trace, outputs.iterations, result.request.source)
+            SettledInput(
+                self.state.input_image, outputs.trace, outputs.iterations, result.request.source, result.array
+            )
         )
 
     def settle_now(self) -> None:

@@ -16,6 +16,7 @@ PANEL_TITLES: dict[str, str] = {
     "invariance": "Invariance",
     "compare": "Compare & keep",
     "gallery": "Gallery",
+    "two-digits": "Two digits",
 }
 PANEL_IDS = tuple(PANEL_TITLES)
 ROUTING_PANEL = "routing"  # the window's own; the others come with the analysis panels

@@ -41,13 +41,15 @@ class SettledInput:
 
     ``trace`` is the live view's routing trace of it (None: the panels route it
     themselves), ``source`` says where it came from ("MNIST test #3 (a 5)",
-    "drawing", a file name), for the history and exports.
+    "drawing", a file name), for the history and exports; ``picture`` is the
+    input before preprocessing (what the two-digit model frames its own way).
     """
 
     image: np.ndarray
     trace: RoutingTrace | None
     iterations: int
     source: str
+    picture: np.ndarray | None = None
 
 
 class AppState(QObject):

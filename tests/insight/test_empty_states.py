@@ -34,7 +34,7 @@ def test_before_the_first_digit_each_tab_says_what_to_do_and_shows_no_empty_plot
     window = _open_window(qtbot, tmp_path, monkeypatch, model=pretrained)
     tabs = window.findChild(QTabWidget, "insightTabs")
     pages = _pages(window)
-    assert len(pages) == 8
+    assert len(pages) == 9
     for index, (title, page) in enumerate(pages.items()):
         tabs.setCurrentIndex(index)
         if title in ALWAYS_FILLED:

@@ -163,6 +163,7 @@ def test_the_panels_are_the_registered_ones(insight):
         "invariance",
         "compare",
         "gallery",
+        "two-digits",
     )
     assert all(widget.toolTip() for _, widget in insight.panels)
 

@@ -25,6 +25,7 @@ from capsviz.analysis.figure4 import Figure4, figure4
 from capsviz.analysis.history import History, HistoryEntry
 from capsviz.analysis.inference import infer
 from capsviz.analysis.invariance import invariance_report, invariance_sweep
+from capsviz.analysis.two_digits import read_two
 from capsviz.analysis.where import where_analysis
 from capsviz.analysis.why import why_analysis
 from capsviz.app.insight.counterfactual_panel import CounterfactualPanel
@@ -34,6 +35,7 @@ from capsviz.app.insight.invariance_panel import InvariancePanel, sweep_values
 from capsviz.app.insight.keeper import Keeper
 from capsviz.app.insight.runner import LatestRunner
 from capsviz.app.insight.survey_task import SurveyBinding, SurveyResult
+from capsviz.app.insight.two_digits_panel import TwoDigitsPanel
 from capsviz.app.insight.what_panel import WhatPanel
 from capsviz.app.insight.where_panel import WherePanel
 from capsviz.app.insight.why_panel import WhyPanel
@@ -59,6 +61,9 @@ class InsightPanels(QObject):
         Hands a still-waiting input to the state at once (before exports and screenshots).
     baseline : torch.nn.Module, optional
         The CNN baseline, drawn beside the capsules in the Invariance panel's sweep.
+    two_digit_model : CapsNet, optional
+        The 36×36 MultiMNIST model the Two digits panel reads the input with
+        (``two_digit_missing`` says why there is none).
     test_set : (images, labels), optional
         Digits for the statistics and the gallery; the shipped test set by default.
     survey_limit : int, optional
@@ -98,6 +103,8 @@ class InsightPanels(QObject):
         *,
         settle_now: Callable[[], None] | None = None,
         baseline: torch.nn.Module | None = None,
+        two_digit_model: CapsNet | None = None,
+        two_digit_missing: str = "",
         test_set: tuple[np.ndarray, np.ndarray] | None = None,
         survey_limit: int | None = None,
         cache_folder: Path | None = None,
@@ -107,6 +114,8 @@ class InsightPanels(QObject):
         super().__init__(parent)
         self.model = model
         self.baseline = baseline  # the CNN compared with in the Invariance panel, if there is one
+        self.two_digit_model = two_digit_model  # the 36×36 MultiMNIST CapsNet of the Two digits panel
+        self.two_digit_missing = two_digit_missing or "No two-digit (MultiMNIST) model is loaded."
         self.state = state
         self._settle_now = settle_now
         self.synchronous = synchronous
@@ -118,9 +127,19 @@ class InsightPanels(QObject):
         self.where, self.why, self.what = WherePanel(), WhyPanel(), WhatPanel()
         self.counterfactuals, self.invariance = CounterfactualPanel(), InvariancePanel()
         self.compare, self.gallery = HistoryPanel(), GalleryPanel()
-        widgets = [getattr(self, name) for name in INSIGHT_PANEL_IDS]
-        self.panels: list[tuple[str, QWidget]] = list(zip(INSIGHT_PANEL_IDS, widgets, strict=True))
-        for widget in widgets:
+        self.two_digits = TwoDigitsPanel()
+        self.widgets: dict[str, QWidget] = {
+            "where": self.where,
+            "why": self.why,
+            "what": self.what,
+            "counterfactuals": self.counterfactuals,
+            "invariance": self.invariance,
+            "compare": self.compare,
+            "gallery": self.gallery,
+            "two-digits": self.two_digits,
+        }
+        self.panels: list[tuple[str, QWidget]] = [(name, self.widgets[name]) for name in INSIGHT_PANEL_IDS]
+        for widget in self.widgets.values():
             widget.installEventFilter(self)
         self.keeper = Keeper(self.compare, self)
         self.surveyor = SurveyBinding(
@@ -153,12 +172,12 @@ class InsightPanels(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Show:
-            self._refresh(only=next(n for n in INSIGHT_PANEL_IDS if getattr(self, n) is watched))
+            self._refresh(only=next(n for n, w in self.widgets.items() if w is watched))
         return False
 
     def needs_of(self, widget: QWidget) -> Needs:
         """What the panel ``widget`` needs before it has something to show."""
-        name = next(n for n in INSIGHT_PANEL_IDS if getattr(self, n) is widget)
+        name = next(n for n, w in self.widgets.items() if w is widget)
         return NEEDS.get(name, Needs.INPUT)
 
     # inputs ------------------------------------------------------------
@@ -238,7 +257,7 @@ class InsightPanels(QObject):
             self.synchronous, self.runner.synchronous = mode
 
     def _wanted(self, name: str, only: str | None) -> bool:
-        return (only is None or only == name) and (self.synchronous or getattr(self, name).isVisible())
+        return (only is None or only == name) and (self.synchronous or self.widgets[name].isVisible())
 
     def _fresh(self, key: str, signature: object) -> bool:
         """True (and remembered) when ``key`` has not yet been computed for ``signature``."""
@@ -252,6 +271,8 @@ class InsightPanels(QObject):
         if self.model is None or settled is None:
             self._clear()
             return
+        if self._wanted("two-digits", only):
+            self._compute_two_digits()
         if self._trace is None:
             if not any(self._wanted(name, only) for name in INSIGHT_PANEL_IDS):
                 return  # no panel on show: leave the CPU to the live view until one is opened
@@ -328,6 +349,15 @@ class InsightPanels(QObject):
         if self._fresh("counterfactual_tile", result.source):
             self.counterfactuals.select(result.source)
         self.counterfactuals.set_counterfactuals(result, self.lengths)
+
+    def _compute_two_digits(self) -> None:
+        settled, model = self.state.settled, self.two_digit_model
+        if model is None:
+            self.two_digits.show_message(self.two_digit_missing)
+            return
+        if settled is not None and settled.picture is not None and self._fresh("two-digits", self._serial):
+            picture = settled.picture
+            self.runner.submit("two-digits", lambda: read_two(model, picture), self.two_digits.set_result)
 
     def _transform_changed(self, *_args: object) -> None:
         self._compute_invariance()

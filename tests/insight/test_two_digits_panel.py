@@ -1,0 +1,61 @@
+"""The Two digits panel: Figure 5 of the paper for whatever is on the canvas."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from capsviz.analysis.two_digits import read_two
+from capsviz.app.insight.two_digits_panel import TwoDigitsPanel
+from capsviz.data import multimnist as mm
+from capsviz.model.capsnet import CapsNet
+from tests.app.app_helpers import WAIT_MS, all_answered
+
+
+def pair_of(mnist_test, index: int = 3) -> np.ndarray:
+    images, labels = mnist_test
+    pairs = mm.test_pairs(
+        torch.from_numpy(images[:40].copy()), torch.as_tensor(labels[:40]).long(), index + 1
+    )
+    return (pairs.images[index, 0].numpy() * 255).astype(np.uint8)
+
+
+def test_the_panel_draws_both_digits_their_lengths_and_the_coupling(shown, mnist_test):
+    torch.manual_seed(1)
+    result = read_two(CapsNet(input_size=36).eval(), pair_of(mnist_test))
+    panel = shown(TwoDigitsPanel())
+    panel.set_result(result)
+    assert panel.pair_item.image.shape == (36, 36, 3)
+    np.testing.assert_allclose(panel.bars.opts["height"], result.lengths)
+    first, second = result.winners
+    assert f">{first}</b>" in panel.summary.text() and f">{second}</b>" in panel.summary.text()
+    assert panel.iteration.maximum() == 2 and panel.iteration_label.text() == "3 of 3"
+    panel.iteration.setValue(0)
+    np.testing.assert_allclose(panel.coupling_items[0].image, 0.1, atol=1e-6)
+    panel.show_message("No two-digit (MultiMNIST) model")
+    assert panel.pair_item.image is None and "No two-digit" in panel.summary.text()
+
+
+def test_the_window_reads_a_pasted_pair_with_the_two_digit_model(
+    qtbot, pretrained, mnist_test, monkeypatch, tmp_path
+):
+    import capsviz.app.assembly as assembly
+
+    torch.manual_seed(2)
+    two = CapsNet(input_size=36).eval()
+    shipped = assembly.load_pretrained
+    monkeypatch.setattr(
+        assembly, "load_pretrained", lambda **kw: two if kw.get("kind") == "multimnist" else shipped(**kw)
+    )
+    monkeypatch.setenv("CAPSVIZ_CACHE_DIR", str(tmp_path))
+    window = assembly.create_window(model=pretrained)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.show_panel("two-digits")
+    picture = pair_of(mnist_test)
+    window.controller.show_array(picture)
+    qtbot.waitUntil(
+        lambda: all_answered(window) and window.insight.two_digits.result is not None, timeout=WAIT_MS
+    )
+    assert window.insight.two_digits.result.winners == read_two(two, picture).winners
+    window.close()

@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument(
         "--cnn", action="store_true", help="the CNN baseline's probabilities beside the capsule lengths"
     )
+    shot.add_argument(
+        "--pair", type=int, metavar="N", help="show held-out MultiMNIST pair N (two overlapping test digits)"
+    )
     parser.add_argument("--version", action="version", version=f"capsviz {__version__}")
     subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     for command in (predict, perturb, robustness):
@@ -123,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.as_drawn,
             args.draw_only,
             args.cnn,
+            args.pair,
         )
         return run_app(args.app_weights, args.app_device, args.screenshot, scene)
     except (CommandError, DeviceError) as exc:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 from PySide6.QtCore import QEvent, QEventLoop, QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
@@ -15,6 +16,7 @@ from capsviz.app.drawing_bench import place_strokes, replay
 from capsviz.app.scene import ScreenshotScene
 from capsviz.app.views.canvas import DEFAULT_BRUSH
 from capsviz.commands.common import create_parent_folder
+from capsviz.data.multimnist import test_pairs
 from capsviz.data.skeleton import digit_strokes
 from capsviz.qt_platform import needs_offscreen
 
@@ -117,15 +119,32 @@ def _show_sample(window: object, index: int) -> bool:
     return wait_until(lambda: state.sample is not None and state.sample.index == index, SCREENSHOT_TIMEOUT_S)
 
 
+def _wait_for_answer(window: object) -> bool:
+    """Wait until the window shows the answer to its newest request."""
+    controller = window.controller
+    return wait_until(
+        lambda: controller.shown_generation == controller.worker.generation, SCREENSHOT_TIMEOUT_S
+    )
+
+
 def _draw_sample(window: object, index: int, height: float) -> bool:
     """Draw test digit ``index`` on the canvas as a person would (its skeleton, the default brush)."""
     images, _labels = window.controller.samples()
     strokes = place_strokes(digit_strokes(images[index]), height, np.random.default_rng(0), DEFAULT_BRUSH)
     replay(window.canvas, strokes, DEFAULT_BRUSH)
     QApplication.sendEvent(window.canvas, QEvent(QEvent.Type.Leave))  # the pen leaves: no brush outline
-    controller = window.controller
-    answered = lambda: controller.shown_generation == controller.worker.generation  # noqa: E731
-    return wait_until(answered, SCREENSHOT_TIMEOUT_S)
+    return _wait_for_answer(window)
+
+
+def _show_pair(window: object, index: int) -> bool:
+    """Put held-out MultiMNIST pair ``index`` on the canvas (made from the shipped test digits)."""
+    images, labels = window.controller.samples()
+    pairs = test_pairs(torch.from_numpy(np.array(images)), torch.as_tensor(labels).long())  # all 10,000
+    index %= len(pairs.labels)
+    picture = (pairs.images[index, 0].numpy() * 255).astype(np.uint8)
+    first, second = (int(v) for v in pairs.labels[index])
+    window.controller.show_array(picture, source=f"MultiMNIST test pair #{index} ({first} and {second})")
+    return _wait_for_answer(window)
 
 
 def render_screenshot(window: object, path: str, scene: ScreenshotScene | None = None) -> int:
@@ -146,6 +165,8 @@ def render_screenshot(window: object, path: str, scene: ScreenshotScene | None =
     window.network_input.width_toggle.setChecked(not scene.as_drawn)
     window.comparison.toggle.setChecked(scene.cnn)
     ready = _show_sample(window, scene.sample)
+    if scene.pair is not None:
+        ready = _show_pair(window, scene.pair)
     if scene.drawn is not None:
         ready = _draw_sample(window, scene.sample, scene.drawn)
     if state.outputs is not None:

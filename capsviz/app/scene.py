@@ -23,6 +23,7 @@ class ScreenshotScene:
     as_drawn: bool = False  # the network input without MNIST's stroke width
     draw_only: bool = False  # save the Draw panel alone
     cnn: bool = False  # the CNN baseline's probabilities beside the capsule lengths
+    pair: int | None = None  # show held-out MultiMNIST pair N instead of a single test digit
 
     @property
     def needs_survey(self) -> bool:

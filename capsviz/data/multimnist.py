@@ -102,7 +102,10 @@ def make_pairs(images: torch.Tensor, labels: torch.Tensor, base: torch.Tensor, s
 
 
 def test_pairs(images: torch.Tensor, labels: torch.Tensor, count: int = 10_000) -> Pairs:
-    """The fixed held-out pairs: the first ``count`` test digits (cycling) with seeded partners."""
+    """The fixed held-out pairs: the first ``count`` test digits (cycling) with seeded partners.
+
+    The draws depend on ``count``: "held-out pair N" always means pair N of the full 10,000.
+    """
     base = torch.arange(count) % len(labels)
     return make_pairs(images, labels, base, TEST_SEED)
 

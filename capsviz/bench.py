@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
+from capsviz.bench_qt import run_app, run_drawing
 from capsviz.bench_reference import TutorialCapsNet, tutorial_loss
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import describe_device, resolve_device
@@ -377,32 +378,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead of timings: accuracy on MNIST test digits replayed as drawings on the real canvas",
     )
     p.add_argument("--count", type=int, default=200, help="test digits per drawing cell (with --drawing)")
+    p.add_argument(
+        "--app",
+        action="store_true",
+        help="instead of timings: drawing latency in the whole window with each tab on show",
+    )
+    p.add_argument("--seconds", type=float, default=6.0, help="seconds of drawing per tab (with --app)")
     return p
-
-
-def run_drawing(args: argparse.Namespace) -> str:
-    """The drawing benchmark (Qt on the offscreen platform where there is no display)."""
-    from capsviz.qt_platform import needs_offscreen
-
-    if needs_offscreen():
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtWidgets import QApplication
-    from tqdm import tqdm
-
-    from capsviz.app.drawing_bench import format_drawing_report, run_drawing_bench
-    from capsviz.data.mnist import load_shipped_test_set
-
-    _app = QApplication.instance() or QApplication([])
-    model, _source = load_model(args.weights, resolve_device(args.device))
-    images, labels = load_shipped_test_set()
-    with tqdm(desc="drawings", unit="drawing", file=sys.stderr) as bar:
-
-        def advance(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-        report = run_drawing_bench(model.eval(), images, labels, args.count, progress=advance)
-    return json.dumps(report, indent=2) if args.json else format_drawing_report(report, args.markdown)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -411,9 +393,9 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --threads must be at least 1", file=sys.stderr)
         return 2
     torch.set_num_threads(args.threads)
-    if args.drawing:
+    if args.drawing or args.app:
         try:
-            print(run_drawing(args))
+            print(run_drawing(args) if args.drawing else run_app(args))  # Qt: capsviz/bench_qt.py
         except (WeightsError, RuntimeError, OSError) as exc:
             print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
             return 2

@@ -123,7 +123,7 @@ def test_without_prepacked_weights_the_plain_matrix_product_gives_the_same(
     model.load_state_dict(pretrained.state_dict())
     with torch.inference_mode():
         packed = model(digits[:2]).lengths
-        monkeypatch.setattr(capsnet, "_prepack", lambda weight, bias: None)
+        monkeypatch.setattr(capsnet, "_prepack", lambda weight, bias, rows: None)
         model.load_state_dict(pretrained.state_dict())  # new parameter versions: weights are re-laid out
         plain = model(digits[:2]).lengths
     assert not model._inference_weights.packed

@@ -44,3 +44,26 @@ def shown(qtbot):
         return widget
 
     return show
+
+
+@pytest.fixture
+def two_digit_window(qtbot, pretrained, tmp_path, monkeypatch):
+    """The whole window with a seeded 36×36 model standing in for the shipped two-digit one."""
+    import torch
+
+    import capsviz.app.assembly as assembly
+    from capsviz.model.capsnet import CapsNet
+
+    torch.manual_seed(2)
+    two = CapsNet(input_size=36).eval()
+    shipped = assembly.load_pretrained
+
+    def load(**kwargs):
+        return two if kwargs.get("kind") == "multimnist" else shipped(**kwargs)
+
+    monkeypatch.setattr(assembly, "load_pretrained", load)
+    monkeypatch.setenv("CAPSVIZ_CACHE_DIR", str(tmp_path))
+    window = assembly.create_window(model=pretrained)
+    qtbot.addWidget(window)
+    window.two_digit_model = two
+    return window

@@ -87,30 +87,17 @@ def test_the_cnn_scene_turns_the_comparison_on(qtbot, pretrained, tmp_path):
     assert window.length_plot.comparison_caption().startswith("CNN says 2")  # an 8 the CNN takes for a 2
 
 
-def test_the_pair_scene_shows_a_held_out_pair_in_the_two_digits_panel(
-    qtbot, pretrained, tmp_path, monkeypatch
-):
+def test_the_pair_scene_shows_a_held_out_pair_in_the_two_digits_panel(two_digit_window, tmp_path):
     import torch
 
-    import capsviz.app.assembly as assembly
-    from capsviz.model.capsnet import CapsNet
+    from capsviz.data.multimnist import test_pairs
 
-    torch.manual_seed(3)
-    two = CapsNet(input_size=36).eval()
-    shipped = assembly.load_pretrained
-    monkeypatch.setattr(
-        assembly, "load_pretrained", lambda **kw: two if kw.get("kind") == "multimnist" else shipped(**kw)
-    )
-    monkeypatch.setenv("CAPSVIZ_CACHE_DIR", str(tmp_path))
-    window = assembly.create_window(model=pretrained)
-    qtbot.addWidget(window)
+    window = two_digit_window
     scene = ScreenshotScene(panel="two-digits", pair=3, panel_only=True)
     assert render_screenshot(window, str(tmp_path / "two.png"), scene) == 0
     assert window.insight.two_digits.result is not None
-    from capsviz.data.multimnist import test_pairs
-
     images, labels = window.controller.samples()
     first, second = (
         test_pairs(torch.from_numpy(images.copy()), torch.as_tensor(labels).long()).labels[3].tolist()
     )
-    assert window.state.settled.source == f"MultiMNIST test pair #3 ({first} and {second})"
+    assert window.state.settled.source == f"MultiMNIST test pair #{3} ({first} and {second})"

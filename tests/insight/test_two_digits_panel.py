@@ -36,20 +36,8 @@ def test_the_panel_draws_both_digits_their_lengths_and_the_coupling(shown, mnist
     assert panel.pair_item.image is None and "No two-digit" in panel.summary.text()
 
 
-def test_the_window_reads_a_pasted_pair_with_the_two_digit_model(
-    qtbot, pretrained, mnist_test, monkeypatch, tmp_path
-):
-    import capsviz.app.assembly as assembly
-
-    torch.manual_seed(2)
-    two = CapsNet(input_size=36).eval()
-    shipped = assembly.load_pretrained
-    monkeypatch.setattr(
-        assembly, "load_pretrained", lambda **kw: two if kw.get("kind") == "multimnist" else shipped(**kw)
-    )
-    monkeypatch.setenv("CAPSVIZ_CACHE_DIR", str(tmp_path))
-    window = assembly.create_window(model=pretrained)
-    qtbot.addWidget(window)
+def test_the_window_reads_a_pasted_pair_with_the_two_digit_model(qtbot, two_digit_window, mnist_test):
+    window = two_digit_window
     window.show()
     assert window.show_panel("two-digits")
     picture = pair_of(mnist_test)
@@ -57,5 +45,5 @@ def test_the_window_reads_a_pasted_pair_with_the_two_digit_model(
     qtbot.waitUntil(
         lambda: all_answered(window) and window.insight.two_digits.result is not None, timeout=WAIT_MS
     )
-    assert window.insight.two_digits.result.winners == read_two(two, picture).winners
+    assert window.insight.two_digits.result.winners == read_two(window.two_digit_model, picture).winners
     window.close()

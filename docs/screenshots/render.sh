@@ -14,6 +14,7 @@ shot insight-invariance --panel invariance --panel-only
 shot insight-compare --panel compare --keep 1,2,3 --panel-only
 shot insight-gallery --panel gallery --panel-only
 shot cnn-beside --sample 582 --cnn
+shot two-digits --panel two-digits --pair 8 --panel-only
 shot drawn-as-drawn --sample 18 --drawn 0.15 --draw-only --as-drawn
 shot drawn-mnist-width --sample 18 --drawn 0.15 --draw-only
 

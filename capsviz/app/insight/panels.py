@@ -25,7 +25,7 @@ from capsviz.analysis.figure4 import Figure4, figure4
 from capsviz.analysis.history import History, HistoryEntry
 from capsviz.analysis.inference import infer
 from capsviz.analysis.invariance import invariance_report, invariance_sweep
-from capsviz.analysis.two_digits import read_two
+from capsviz.analysis.two_digits import TwoDigits, read_two
 from capsviz.analysis.where import where_analysis
 from capsviz.analysis.why import why_analysis
 from capsviz.app.insight.counterfactual_panel import CounterfactualPanel
@@ -248,6 +248,7 @@ class InsightPanels(QObject):
     # refreshing --------------------------------------------------------
     def refresh_all(self) -> None:
         """Recompute every panel now, visible or not (before exporting or taking screenshots)."""
+        self.runner.drain()  # what is already on its way arrives first, then everything is brought up to date
         mode = self.synchronous, self.runner.synchronous
         self.synchronous = self.runner.synchronous = True
         try:
@@ -356,8 +357,15 @@ class InsightPanels(QObject):
             self.two_digits.show_message(self.two_digit_missing)
             return
         if settled is not None and settled.picture is not None and self._fresh("two-digits", self._serial):
-            picture = settled.picture
-            self.runner.submit("two-digits", lambda: read_two(model, picture), self.two_digits.set_result)
+            picture, serial = settled.picture, self._serial
+            self.runner.submit(
+                "two-digits", lambda: (serial, read_two(model, picture)), self._two_digits_ready
+            )
+
+    def _two_digits_ready(self, result: tuple[int, TwoDigits | None]) -> None:
+        serial, reading = result
+        if serial == self._serial:  # still the input it was read for
+            self.two_digits.set_result(reading)
 
     def _transform_changed(self, *_args: object) -> None:
         self._compute_invariance()

@@ -8,11 +8,12 @@ never piles up and the last result shown is always the last one asked for.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal
 
 
 @dataclass
@@ -65,6 +66,16 @@ class LatestRunner(QObject):
     def wait(self, msecs: int = 30_000) -> bool:
         """Block until the pool is idle (results are delivered by the event loop afterwards)."""
         return self._pool.waitForDone(msecs)
+
+    def drain(self, seconds: float = 60.0) -> bool:
+        """Run the event loop until every running and waiting job has delivered; False on timeout."""
+        deadline = time.monotonic() + seconds
+        while self.busy():
+            if time.monotonic() > deadline:
+                return False
+            self._pool.waitForDone(50)
+            QCoreApplication.processEvents()
+        return True
 
     def _run_inline(self, job: _Job) -> None:
         try:

@@ -22,7 +22,7 @@ HELP = (
     "The two-digit (MultiMNIST) CapsNet reads the input as two overlapping digits: the picture is framed "
     "36×36 like its training pairs. Red and green: the two longest capsules, each decoded alone. The maps: "
     "how strongly the primary capsules over each 10×10 grid cell route to each winner (c_ij averaged over "
-    "the 32 capsule types; 0.1 is uniform)."
+    "the 32 capsule types; both maps share one colour scale, from their lowest to their highest value)."
 )
 
 
@@ -120,7 +120,8 @@ class TwoDigitsPanel(QWidget):
         t = int(np.clip(t, 0, self._result.coupling.shape[0] - 1))
         self.iteration_label.setText(f"{t + 1} of {self._result.coupling.shape[0]}")
         maps = self._result.coupling[t]
-        top = max(float(maps.max()), 0.11)  # one scale for both maps; uniform 0.1 stays dark
+        low, high = float(maps.min()), float(maps.max())
+        levels = (low, high) if high - low > 1e-4 else (0.0, 0.2)  # one scale for both maps
         for k, (plot, item) in enumerate(zip(self.coupling_plots, self.coupling_items, strict=True)):
-            item.setImage(maps[k], autoLevels=False, levels=(0.0, top))
+            item.setImage(maps[k], autoLevels=False, levels=levels)
             set_title(plot, f"c_ij → capsule {self._result.winners[k]}")

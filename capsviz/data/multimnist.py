@@ -45,9 +45,6 @@ class Pairs:
     labels: torch.Tensor
     shifts: torch.Tensor
 
-    def to(self, device: torch.device) -> Pairs:
-        return Pairs(*(t.to(device) for t in (self.images, self.digits, self.labels, self.shifts)))
-
 
 def place(images: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:
     """``[N, 28, 28]`` (uint8 or float) → float ``[N, 36, 36]`` in [0, 1], moved by ``shifts[n] = (dy, dx)``.

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from capsviz.analysis.inference import as_batch
+from capsviz.model.baseline import BaselineCNN
 from capsviz.model.capsnet import IMAGE_SIZE, CapsNet
 
 HALF = IMAGE_SIZE / 2
@@ -166,7 +167,7 @@ def invariance_sweep(
     base: Transform,
     parameter: str,
     values: np.ndarray,
-    baseline: torch.nn.Module | None = None,
+    baseline: BaselineCNN | None = None,
 ) -> InvarianceSweep:
     """Lengths of ``image`` moved by ``base`` with ``parameter`` set to each of ``values`` (one batch).
 
@@ -179,6 +180,7 @@ def invariance_sweep(
     lengths = model(as_batch(moved, model)).lengths.float().cpu().numpy()
     cnn = None
     if baseline is not None:
-        batch = torch.from_numpy(moved)[:, None].to(next(baseline.parameters()).device)
-        cnn = torch.softmax(baseline(batch), dim=1).float().cpu().numpy()
+        cnn = (
+            baseline.probabilities(torch.from_numpy(moved)[:, None].to(baseline.device)).float().cpu().numpy()
+        )
     return InvarianceSweep(parameter, values, lengths, cnn)

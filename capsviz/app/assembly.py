@@ -46,6 +46,7 @@ def install_insight_panels(window: MainWindow) -> bool:
         baseline=window.comparison.baseline,
         two_digit_model=two_digit_model,
         two_digit_missing=missing,
+        jobs=controller.jobs,
         parent=window,
     )
     for panel_id, widget in insight.panels:

@@ -1,7 +1,7 @@
-"""Wires the state, the views and the inference worker together.
+"""Wires the state, the views and the live view's background jobs together.
 
 User intents arrive as view signals (or direct calls from menus), become state
-changes or worker requests; state signals are then turned into draw calls on
+changes or jobs on the live lane (:mod:`capsviz.app.jobs`); state signals are then turned into draw calls on
 the views. Nothing here touches a widget, so the logic is tested with stand-in
 views.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,19 +26,25 @@ from capsviz.app.inference import (
     Sample,
     bin_canvas,
     bin_strokes,
+    infer,
+    inference_failure,
+    load_failure,
+    load_live_model,
+    warm_up,
 )
+from capsviz.app.jobs import LIVE, Jobs
 from capsviz.app.latency import LatencyLog
 from capsviz.app.playback import RoutingPlayback
 from capsviz.app.protocols import Views
 from capsviz.app.state import AppState, ModelInfo, SettledInput
 from capsviz.app.throttle import Throttle
-from capsviz.app.worker import InferenceWorker
 from capsviz.data.mnist import load_shipped_test_set
 from capsviz.data.strokes import Stroke
 from capsviz.model.capsnet import DIGIT_DIM, CapsNet
 from capsviz.model.device import describe_device
 
 ROUTING_FRAME_MS = 100  # live results redraw the routing view at most ten times a second
+INFER = "infer"  # the job key of the live view's answers
 SampleLoader = Callable[[], tuple[np.ndarray, np.ndarray]]
 
 
@@ -64,7 +71,7 @@ SETTLE_MAX_WAIT_MS = 500
 
 
 class Controller(QObject):
-    """Connects ``state`` ↔ ``views`` ↔ ``worker`` for one window.
+    """Connects ``state`` ↔ ``views`` ↔ the live jobs for one window.
 
     ``modelReplaced(CapsNet)`` tells plug-ins that another network is now explored.
 
@@ -84,6 +91,8 @@ class Controller(QObject):
         Returns ``(images, labels)`` of the MNIST test digits to browse.
     latency_log : LatencyLog, optional
         Where to record action → plot latencies (default: ``$CAPSVIZ_LATENCY_LOG``).
+    jobs : Jobs, optional
+        The app's background jobs, shared with the analysis panels (default: its own).
     """
 
     modelReplaced = Signal(object)
@@ -98,6 +107,7 @@ class Controller(QObject):
         weights: str | None = None,
         samples: SampleLoader = load_shipped_test_set,
         latency_log: LatencyLog | None = None,
+        jobs: Jobs | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -105,7 +115,7 @@ class Controller(QObject):
         self.views = views
         self.model = model
         self.device = device
-        self.worker = InferenceWorker(model, self)
+        self.jobs = jobs if jobs is not None else Jobs(parent=self)
         self._samples_loader = samples
         self._samples: tuple[np.ndarray, np.ndarray] | None = None
         self.latency_log = latency_log if latency_log is not None else LatencyLog.from_environment()
@@ -119,6 +129,7 @@ class Controller(QObject):
         self.settling = Throttle(self._settle, SETTLE_QUIET_MS, SETTLE_MAX_WAIT_MS, self)
         self._connect()
         if model is not None:
+            self.jobs.submit("warm-up", lambda _job: warm_up(model), lane=LIVE)
             state.set_iterations(model.iterations)
             state.set_model(model_info(model, weights))
         else:
@@ -153,11 +164,6 @@ class Controller(QObject):
         views.poses.offsetReset.connect(self.reset_pose_offset)
         views.poses.resetAll.connect(self.reset_pose)
         views.poses.capsuleSelected.connect(lambda digit: self.select_capsule(None if digit < 0 else digit))
-
-        self.worker.resultReady.connect(self._apply_result)
-        self.worker.failed.connect(lambda text: views.status.show_error(text))
-        self.worker.modelLoaded.connect(self._model_loaded)
-        self.worker.modelLoadFailed.connect(self._model_load_failed)
 
     # input -------------------------------------------------------------
     def submit_drawing(self, pixels: np.ndarray, event_time: float | None = None) -> int:
@@ -225,7 +231,11 @@ class Controller(QObject):
         strokes: tuple[Stroke, ...] | None = None,
         source: str = "drawing",
     ) -> int:
-        """Ask the worker for an answer; MNIST test digits are MNIST already, so their width is kept."""
+        """Ask the live lane for an answer; MNIST test digits are MNIST already, so their width is kept.
+
+        A request that replaces one still waiting keeps the older one's event time,
+        so the latency log measures from the first unanswered move.
+        """
         request = InferenceRequest(
             picture=picture,
             iterations=self.state.iterations,
@@ -237,12 +247,29 @@ class Controller(QObject):
             normalise_width=sample is None and self.state.normalise_width,
             event_time=time.perf_counter() if event_time is None else event_time,
         )
-        return self.worker.submit(request)
+        waiting = self.jobs.waiting(INFER)
+        if isinstance(waiting, InferenceRequest):
+            oldest = min(waiting.oldest_event_time, request.oldest_event_time)
+            request = replace(request, first_event_time=oldest)
+        model = self.model
+        return self.jobs.submit(
+            INFER,
+            lambda job: infer(model, request, job.generation),
+            self._apply_result,
+            lambda exc: self.views.status.show_error(inference_failure(exc)),
+            lane=LIVE,
+            tag=request,
+        )
 
     @property
     def shown_generation(self) -> int:
         """Generation of the request whose answer is on screen."""
         return self._shown_generation
+
+    @property
+    def answered(self) -> bool:
+        """True once the answer to the newest request is on screen."""
+        return self._shown_generation == self.jobs.generation(INFER)
 
     def rerun(self) -> int | None:
         """Run the current input again (new iterations count or new model)."""
@@ -263,7 +290,7 @@ class Controller(QObject):
         start = time.perf_counter()
         self._shown_generation = result.generation
         self._last_result = result
-        if result.preview is not None and result.generation == self.worker.generation:
+        if result.preview is not None and result.generation == self.jobs.generation(INFER):
             self.views.canvas.show_array(result.preview)
         if result.request.origin != "rerun":
             self.state.set_sample(result.request.sample)
@@ -320,7 +347,7 @@ class Controller(QObject):
             self.state.set_reconstructions(None)
             return
         pose, offsets = outputs.poses[digit], self.state.pose_offsets
-        # The worker already decoded the winner; the GUI thread decodes only what the sliders changed.
+        # The live job already decoded the winner; the GUI thread decodes only what the sliders changed.
         try:
             if digit == outputs.prediction:
                 original = outputs.reconstruction
@@ -365,11 +392,17 @@ class Controller(QObject):
     def load_weights(self, path: str | Path) -> None:
         """Load another weights file in the background; a refused file keeps the current model."""
         self.views.status.show_busy(f"Loading weights from {Path(path).name}…")
-        self.worker.load_weights(str(path), self.device)
+        path, device = str(path), self.device
+        self.jobs.submit(
+            "load",
+            lambda _job: load_live_model(path, device),
+            lambda model: self._model_loaded(model, path),
+            lambda exc: self._model_load_failed(load_failure(path, exc)),
+            lane=LIVE,
+        )
 
     def set_model(self, model: CapsNet, source: str | None = None) -> None:
         self.model = model
-        self.worker.set_model(model)
         self.state.set_model(model_info(model, source))
         self.modelReplaced.emit(model)
         if self.rerun() is None:  # nothing to re-run: the prediction view still says "no model loaded"
@@ -459,9 +492,9 @@ class Controller(QObject):
 
     # lifecycle ---------------------------------------------------------
     def shutdown(self) -> None:
-        """Stop playback and the worker (waiting for a request in flight) and close the log."""
+        """Stop playback and the background jobs (waiting for those in flight) and close the log."""
         self.playback.stop()
         self._routing_later.stop()
         self.settling.stop()
-        self.worker.shutdown()
+        self.jobs.shutdown()
         self.latency_log.close()

@@ -1,7 +1,7 @@
 """One inference request end to end, as plain arrays the views can draw.
 
-Preprocessing, the routing trace and the decoder run together in the worker
-thread; the GUI thread then only copies numbers into plots. Nothing here
+Preprocessing, the routing trace and the decoder run together on the live
+lane's thread (:mod:`capsviz.app.jobs`); the GUI thread then only copies numbers into plots. Nothing here
 imports Qt, so the same code is testable without a display.
 """
 
@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from capsviz.data.images import load_image
+from capsviz.data.images import ImageError, load_image
 from capsviz.data.preprocess import Preprocessed, preprocess_stages
 from capsviz.data.strokes import Stroke
 from capsviz.model.capsnet import CapsNet, RoutingTrace
-from capsviz.model.device import native_bfloat16
+from capsviz.model.device import DeviceError, native_bfloat16
+from capsviz.model.pretrained import load_pretrained
+from capsviz.model.weights import WeightsError
 
 CANVAS_PIXELS = 448  # side of the drawing canvas's bitmap; loaded images are fitted to it
 CANVAS_BINNING = 4  # canvas pixels averaged per side before preprocessing (448 → 112)
@@ -175,6 +178,27 @@ def warm_up(model: CapsNet) -> None:
         run_network(model, stroke, model.iterations)
     except Exception:  # reported by the first real request instead
         return
+
+
+def load_live_model(path: str, device: str) -> CapsNet:
+    """A weights file as the live view runs it, warmed up (raises what :func:`load_pretrained` raises)."""
+    model = for_live_view(load_pretrained(device=device, weights=path))
+    warm_up(model)
+    return model
+
+
+def load_failure(path: str, exc: Exception) -> str:
+    """Why a weights file was refused, in one line."""
+    if isinstance(exc, (WeightsError, DeviceError)):
+        return str(exc)
+    return f"{Path(path).name}: {exc}".splitlines()[0]
+
+
+def inference_failure(exc: Exception) -> str:
+    """Why a request could not be answered, in one line (a refused picture says so itself)."""
+    if isinstance(exc, ImageError):
+        return str(exc)
+    return f"inference failed: {exc}".splitlines()[0]
 
 
 def infer(model: CapsNet | None, request: InferenceRequest, generation: int = 0) -> InferenceResult:

@@ -107,7 +107,7 @@ def _finish_survey(window: object) -> bool:
     window.insight.start_survey()
     print("capsviz: surveying the test set for the statistics (cached for next time)…", file=sys.stderr)
     return wait_until(
-        lambda: surveyor.result is not None and not (surveyor.task and surveyor.task.running),
+        lambda: surveyor.result is not None and not surveyor.running,
         SURVEY_TIMEOUT_S,
     )
 
@@ -122,9 +122,7 @@ def _show_sample(window: object, index: int) -> bool:
 def _wait_for_answer(window: object) -> bool:
     """Wait until the window shows the answer to its newest request."""
     controller = window.controller
-    return wait_until(
-        lambda: controller.shown_generation == controller.worker.generation, SCREENSHOT_TIMEOUT_S
-    )
+    return wait_until(lambda: controller.answered, SCREENSHOT_TIMEOUT_S)
 
 
 def _draw_sample(window: object, index: int, height: float) -> bool:

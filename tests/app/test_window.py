@@ -266,7 +266,7 @@ def test_closing_while_inference_runs_is_clean(window, qtbot):
     for k in range(5):
         draw_stroke(window.canvas, [(0.3 + 0.1 * k, 0.2), (0.3 + 0.1 * k, 0.8)])
     window.close()
-    assert not window.controller.worker._thread.isRunning()
+    assert not any(thread.is_alive() for thread in window.controller.jobs.lane_threads())
 
 
 def test_routing_keyboard_shortcuts(window, qtbot):

@@ -25,6 +25,7 @@ def test_a_small_run_reports_every_cell(qtbot, pretrained, mnist_test) -> None:
     table = format_drawing_report(report, markdown=True)
     assert table.count("\n|") == len(SIZES) + 2 and "brush 34 px" in table
     assert set(report["photos"]) == {"plain", "ruled", "squared"} and "squared" in table
+    assert 0.0 <= report["strokes_accuracy"] <= 1.0 and "drawn straight" in table
 
 
 @pytest.mark.slow

@@ -1,5 +1,5 @@
 """The explorer under stress: thousands of strokes and slider moves, closing and switching
-weights while the network is busy, and a network that fails in the worker."""
+weights while the network is busy, and a network that fails in the background."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-import capsviz.app.worker as worker_module
+import capsviz.app.controller as controller_module
+import capsviz.app.inference as inference_module
+from capsviz.app.controller import INFER
 from capsviz.app.inference import infer
 from capsviz.app.views.canvas import HISTORY_LIMIT, MAX_BRUSH, MIN_BRUSH
 from capsviz.model.capsnet import CapsNet
@@ -96,7 +98,7 @@ def move_sliders(window, rng: np.random.Generator, count: int) -> None:
 
 @pytest.mark.slow
 def test_thousands_of_strokes_do_not_grow_memory(window, qtbot):
-    """2,000 strokes (about 9,000 canvas edits, each a request to the worker) after a warm-up.
+    """2,000 strokes (about 9,000 canvas edits, each a request to the live lane) after a warm-up.
 
     The warm-up fills the undo history (``HISTORY_LIMIT`` bitmaps of 200 KB, the
     largest thing the app keeps on purpose) and every cache. After it, keeping any
@@ -108,14 +110,14 @@ def test_thousands_of_strokes_do_not_grow_memory(window, qtbot):
     scribbler.strokes(qtbot, HISTORY_LIMIT + 20)
     assert window.canvas.can_undo() and len(window.canvas._undo) == HISTORY_LIMIT
     before, start = rss_mib(), time.perf_counter()
-    generation = window.controller.worker.generation
+    generation = window.controller.jobs.generation(INFER)
     scribbler.strokes(qtbot, 2000)
     growth, seconds = rss_mib() - before, time.perf_counter() - start
-    requests = window.controller.worker.generation - generation
+    requests = window.controller.jobs.generation(INFER) - generation
     print(
         f"2000 strokes, {requests} requests in {seconds:.1f} s: RSS {before:.1f} → {before + growth:.1f} MiB"
     )
-    assert requests > 6000, "every move asked the worker"
+    assert requests > 6000, "every move asked for an answer"
     assert growth < 30, f"memory grew by {growth:.1f} MiB over 2,000 strokes"
     scribbler.canvas.clear()
     QTest.mousePress(window.canvas, LEFT, NO_KEYS, canvas_point(window.canvas, 0.5, 0.15))
@@ -159,14 +161,14 @@ def gated_infer(monkeypatch):
         release.wait(20)
         return infer(model, request, generation)
 
-    monkeypatch.setattr(worker_module, "infer", held)
+    monkeypatch.setattr(controller_module, "infer", held)
     return started, release
 
 
 def test_closing_while_a_request_is_in_flight_is_clean(window, qtbot, gated_infer):
     started, release = gated_infer
     results = []
-    window.controller.worker.resultReady.connect(results.append)
+    window.controller.state.outputsChanged.connect(lambda: results.append(window.controller.state.outputs))
     window.controller.show_sample(SEVEN)
     assert started.wait(10), "the request is in flight"
     window.controller.show_sample(SEVEN + 1)  # and one waiting behind it
@@ -174,28 +176,28 @@ def test_closing_while_a_request_is_in_flight_is_clean(window, qtbot, gated_infe
     begin = time.perf_counter()
     window.close()
     assert time.perf_counter() - begin < 8, "closing waited only for the request in flight"
-    assert not window.controller.worker._thread.isRunning(), "the worker thread finished"
+    assert not any(t.is_alive() for t in window.controller.jobs.lane_threads()), "the lanes finished"
     qtbot.wait(100)
     assert results == [], "nothing is delivered to a closed window"
 
 
 def test_closing_while_weights_load_is_clean(window, qtbot, tmp_path, pretrained, monkeypatch):
     started, release = threading.Event(), threading.Event()
-    load = worker_module.load_pretrained
+    load = inference_module.load_pretrained
 
     def slow_load(device="cpu", weights=None):
         started.set()
         release.wait(20)
         return load(device=device, weights=weights)
 
-    monkeypatch.setattr(worker_module, "load_pretrained", slow_load)
+    monkeypatch.setattr(inference_module, "load_pretrained", slow_load)
     good = save_weights(pretrained, tmp_path / "copy.safetensors")
     window.controller.load_weights(good)
     assert started.wait(10)
     assert window.status.busy.isVisible()
     threading.Timer(0.3, release.set).start()
     window.close()
-    assert not window.controller.worker._thread.isRunning()
+    assert not any(t.is_alive() for t in window.controller.jobs.lane_threads())
     qtbot.wait(100)
     assert window.controller.model is pretrained
     assert window.findChild(QMessageBox, "errorDialog") is None
@@ -243,7 +245,7 @@ def test_switching_to_a_missing_device_while_a_request_is_in_flight_keeps_the_mo
     assert "shipped weights" in window.status.model.text()
 
 
-def test_a_network_error_in_the_worker_is_shown_and_the_next_request_works(
+def test_a_network_error_in_the_background_is_shown_and_the_next_request_works(
     window, qtbot, pretrained, monkeypatch
 ):
     show_seven(qtbot, window)
@@ -263,7 +265,7 @@ def test_a_network_error_in_the_worker_is_shown_and_the_next_request_works(
     message = window.status.currentMessage()
     assert message == "inference failed: CUDA error: an illegal memory access was encountered"
     assert "QStatusBar" in window.status.styleSheet(), "shown as an error"
-    assert window.isVisible() and window.controller.worker._thread.isRunning()
+    assert window.isVisible() and any(t.is_alive() for t in window.controller.jobs.lane_threads())
     assert prediction(window).startswith("7") and np.array_equal(window.canvas.pixels(), canvas_before)
     window.controller.show_sample(SEVEN + 1)
     qtbot.waitUntil(lambda: window.state.sample.index == SEVEN + 1, timeout=WAIT_MS)
@@ -272,7 +274,8 @@ def test_a_network_error_in_the_worker_is_shown_and_the_next_request_works(
 
 CLOSE_DURING_A_LONG_JOB = """
 import sys, threading, time
-import capsviz.app.worker as worker_module
+import capsviz.app.controller as controller_module
+import capsviz.app.jobs as jobs_module
 from capsviz.app import create_window
 from capsviz.app.inference import infer
 
@@ -283,14 +286,15 @@ def slow(model, request, generation=0):
     time.sleep(2.0)
     return infer(model, request, generation)
 
-worker_module.infer = slow
-worker_module.SHUTDOWN_WAIT_S = 0.2
+controller_module.infer = slow
+jobs_module.SHUTDOWN_WAIT_S = 0.2
 window = create_window(weights=sys.argv[1], device="cpu", insight=False)
 window.show()
 window.controller.show_sample(0)
 assert started.wait(30)
 window.close()
-print("closed; job still running:", window.controller.worker._thread.isRunning(), flush=True)
+running = any(thread.is_alive() for thread in window.controller.jobs.lane_threads())
+print("closed; job still running:", running, flush=True)
 del window
 """
 

@@ -7,7 +7,7 @@ What they keep are caches keyed by what they derive from. A pick in a panel
 (a capsule, an iteration, an image) is a request to the app, which changes the
 state, which the panels then follow — never a change made in a panel alone.
 Only the panels on screen are recomputed; the others catch up when shown.
-Network calls run in a background thread (newest request last).
+Network calls are jobs on the analysis lane (:mod:`capsviz.app.jobs`): newest request wins.
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ from capsviz.app.insight.gallery_panel import GalleryPanel
 from capsviz.app.insight.history_panel import HistoryPanel
 from capsviz.app.insight.invariance_panel import InvariancePanel, sweep_values
 from capsviz.app.insight.keeper import Keeper
-from capsviz.app.insight.runner import LatestRunner
 from capsviz.app.insight.survey_task import SurveyBinding, SurveyResult
 from capsviz.app.insight.two_digits_panel import TwoDigitsPanel
 from capsviz.app.insight.what_panel import WhatPanel
 from capsviz.app.insight.where_panel import WherePanel
 from capsviz.app.insight.why_panel import WhyPanel
+from capsviz.app.jobs import Jobs
 from capsviz.app.panel_ids import INSIGHT_PANEL_IDS
 from capsviz.app.state import AppState
 from capsviz.app.views.empty_state import Needs
@@ -70,6 +70,8 @@ class InsightPanels(QObject):
         Survey only the first digits of the test set (faster on a slow machine).
     cache_folder : Path, optional
         Where cached surveys go (default: :func:`capsviz.analysis.cache.cache_dir`).
+    jobs : Jobs, optional
+        The app's background jobs, shared with the live view (default: the panels' own).
     synchronous : bool
         Compute everything at once in the calling thread (tests, screenshots).
 
@@ -108,6 +110,7 @@ class InsightPanels(QObject):
         test_set: tuple[np.ndarray, np.ndarray] | None = None,
         survey_limit: int | None = None,
         cache_folder: Path | None = None,
+        jobs: Jobs | None = None,
         synchronous: bool = False,
         parent: QObject | None = None,
     ) -> None:
@@ -119,7 +122,7 @@ class InsightPanels(QObject):
         self.state = state
         self._settle_now = settle_now
         self.synchronous = synchronous
-        self.runner = LatestRunner(synchronous, self)
+        self.jobs = jobs if jobs is not None else Jobs(synchronous, self)
         self._trace: RoutingTrace | None = None  # of the settled input: the live view's, or routed here
         self._serial = 0  # counts settled inputs, so cached drawings know when they are stale
         self._done: dict[str, object] = {}
@@ -143,7 +146,7 @@ class InsightPanels(QObject):
             widget.installEventFilter(self)
         self.keeper = Keeper(self.compare, self)
         self.surveyor = SurveyBinding(
-            lambda: self.model, test_set, survey_limit, cache_folder, synchronous, parent=self
+            lambda: self.model, test_set, survey_limit, cache_folder, self.jobs, synchronous, parent=self
         )
         self._connect()
 
@@ -248,14 +251,17 @@ class InsightPanels(QObject):
     # refreshing --------------------------------------------------------
     def refresh_all(self) -> None:
         """Recompute every panel now, visible or not (before exporting or taking screenshots)."""
-        self.runner.drain()  # what is already on its way arrives first, then everything is brought up to date
-        mode = self.synchronous, self.runner.synchronous
-        self.synchronous = self.runner.synchronous = True
+        self.jobs.drain()  # what is already on its way arrives first, then everything is brought up to date
+        mode, self.synchronous = self.synchronous, True
         try:
             self.catch_up()
             self._refresh()
         finally:
-            self.synchronous, self.runner.synchronous = mode
+            self.synchronous = mode
+
+    def _submit(self, key: str, work: Callable[[], object], done: Callable[[object], None]) -> None:
+        """Run ``work()`` as a job on the analysis lane (here and now while synchronous)."""
+        self.jobs.submit(key, lambda _job: work(), done, inline=True if self.synchronous else None)
 
     def _wanted(self, name: str, only: str | None) -> bool:
         return (only is None or only == name) and (self.synchronous or self.widgets[name].isVisible())
@@ -278,12 +284,8 @@ class InsightPanels(QObject):
             if not any(self._wanted(name, only) for name in INSIGHT_PANEL_IDS):
                 return  # no panel on show: leave the CPU to the live view until one is opened
             if self._fresh("trace", self._serial):
-                model, serial = self.model, self._serial
-                self.runner.submit(
-                    "trace",
-                    lambda: (serial, infer(model, settled.image, settled.iterations)[0]),
-                    self._trace_ready,
-                )
+                model, serial, image, iterations = self.model, self._serial, settled.image, settled.iterations
+                self._submit("trace", lambda: (serial, infer(model, image, iterations)[0]), self._trace_ready)
             return
         if not pose_only:
             if self._wanted("where", only):
@@ -333,7 +335,7 @@ class InsightPanels(QObject):
         pose, digit = self.pose(), self.digit
         if pose is not None and self._fresh(key, (self._serial, digit, pose.tobytes())):
             model = self.model
-            self.runner.submit(key, lambda: work(model, pose, digit), done)
+            self._submit(key, lambda: work(model, pose, digit), done)
 
     def _compute_figure4(self) -> None:
         self.what.set_digit(self.digit)
@@ -358,9 +360,7 @@ class InsightPanels(QObject):
             return
         if settled is not None and settled.picture is not None and self._fresh("two-digits", self._serial):
             picture, serial = settled.picture, self._serial
-            self.runner.submit(
-                "two-digits", lambda: (serial, read_two(model, picture)), self._two_digits_ready
-            )
+            self._submit("two-digits", lambda: (serial, read_two(model, picture)), self._two_digits_ready)
 
     def _two_digits_ready(self, result: tuple[int, TwoDigits | None]) -> None:
         serial, reading = result
@@ -376,12 +376,12 @@ class InsightPanels(QObject):
         model, image, transform = self.model, self.image, self.invariance.transform()
         parameter = self.invariance.parameter
         if self._fresh("invariance", (self._serial, transform)):
-            self.runner.submit(
+            self._submit(
                 "invariance", lambda: invariance_report(model, image, transform), self.invariance.set_report
             )
         if self._fresh("sweep", (self._serial, parameter, transform.with_value(parameter, 0.0))):
             values = sweep_values(parameter)
-            self.runner.submit(
+            self._submit(
                 "sweep",
                 lambda: invariance_sweep(model, image, transform, parameter, values, self.baseline),
                 self.invariance.set_sweep,
@@ -443,4 +443,4 @@ class InsightPanels(QObject):
     def shutdown(self) -> None:
         """Stop background work (call when the window closes)."""
         self.surveyor.cancel()
-        self.runner.wait(5000)
+        self.jobs.shutdown(5.0)

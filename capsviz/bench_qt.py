@@ -48,9 +48,9 @@ def run_app(args: argparse.Namespace) -> str:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
+    from capsviz.analysis.live import for_live_view
     from capsviz.app import theme
     from capsviz.app.app_bench import format_app_report, run_app_bench
-    from capsviz.app.inference import for_live_view
 
     app = QApplication.instance() or QApplication([])
     theme.apply_theme(app)

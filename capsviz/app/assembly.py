@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication
 
+from capsviz.analysis.live import for_live_view
 from capsviz.app import theme
-from capsviz.app.inference import for_live_view
 from capsviz.app.window import MainWindow
 from capsviz.model.baseline import load_baseline
 from capsviz.model.capsnet import CapsNet

@@ -15,18 +15,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import torch
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from capsviz.analysis.counterfactual import decode_as
-from capsviz.analysis.familiar import unfamiliar
-from capsviz.app.inference import (
+from capsviz.analysis.live import (
     InferenceRequest,
     InferenceResult,
     Sample,
+    answer,
     bin_canvas,
     bin_strokes,
-    infer,
     inference_failure,
     load_failure,
     load_live_model,
@@ -36,29 +34,15 @@ from capsviz.app.jobs import LIVE, Jobs
 from capsviz.app.latency import LatencyLog
 from capsviz.app.playback import RoutingPlayback
 from capsviz.app.protocols import Views
+from capsviz.app.rendering import Renderer
 from capsviz.app.state import AppState, ModelInfo, SettledInput
 from capsviz.app.throttle import Throttle
 from capsviz.data.mnist import load_shipped_test_set
 from capsviz.data.strokes import Stroke
 from capsviz.model.capsnet import DIGIT_DIM, CapsNet
-from capsviz.model.device import describe_device
 
-ROUTING_FRAME_MS = 100  # live results redraw the routing view at most ten times a second
 INFER = "infer"  # the job key of the live view's answers
 SampleLoader = Callable[[], tuple[np.ndarray, np.ndarray]]
-
-
-def model_info(model: CapsNet, source: str | None = None) -> ModelInfo:
-    """Status-bar facts about ``model``; ``source`` names the weights file."""
-    try:
-        accuracy: float | None = float(model.metadata["test_accuracy"])
-    except (KeyError, ValueError):
-        accuracy = None
-    name = f"CapsNet · {Path(source).name}" if source else "CapsNet · shipped weights"
-    where = describe_device(model.device)
-    if model.inference_dtype == torch.bfloat16:
-        where += " · bf16"
-    return ModelInfo(name, accuracy, where, model.iterations)
 
 
 PICTURE_ORIGINS = ("file", "paste", "drop")  # a photo of paper with no digit, from these, is said to be one
@@ -122,35 +106,23 @@ class Controller(QObject):
         self._shown_generation = 0
         self._last_result: InferenceResult | None = None
         self.playback = RoutingPlayback(state, self)
-        self._routing_shown_at = 0.0
-        self._routing_later = QTimer(self)
-        self._routing_later.setSingleShot(True)
-        self._routing_later.timeout.connect(self._render_routing)
         self.settling = Throttle(self._settle, SETTLE_QUIET_MS, SETTLE_MAX_WAIT_MS, self)
-        self._connect()
+        self._connect()  # before the renderer's, so what is derived from a change is in the state it draws
+        self.renderer = Renderer(state, views, self.playback, self)
         if model is not None:
             self.jobs.submit("warm-up", lambda _job: warm_up(model), lane=LIVE)
             state.set_iterations(model.iterations)
-            state.set_model(model_info(model, weights))
+            state.set_model(ModelInfo.of(model, weights))
         else:
             state.set_model(None)
-        self._render_all()
+        self.renderer.draw_all()
 
     # wiring ------------------------------------------------------------
     def _connect(self) -> None:
         state, views = self.state, self.views
-        state.inputChanged.connect(self._render_input)
-        state.outputsChanged.connect(self._render_outputs)
-        state.selectedCapsuleChanged.connect(self._render_steering)
-        state.poseOffsetsChanged.connect(self._render_offsets)
-        state.reconstructionsChanged.connect(self._render_reconstructions)
-        state.routingIterationChanged.connect(self._render_routing)
-        self.playback.frame.connect(self._render_routing)
-        state.iterationsChanged.connect(self._render_iterations)
-        state.playingChanged.connect(self._render_playing)
-        state.latencyChanged.connect(lambda: views.status.show_latency(state.latency_ms))
-        state.modelChanged.connect(lambda: views.status.show_model(state.model))
-        state.sampleChanged.connect(self._render_sample)
+        state.outputsChanged.connect(self.playback.new_outputs)
+        for change in (state.outputsChanged, state.selectedCapsuleChanged, state.poseOffsetsChanged):
+            change.connect(self._update_reconstructions)
 
         views.canvas.imageChanged.connect(self.submit_drawing)
         views.lengths.capsuleClicked.connect(self.select_capsule)
@@ -254,7 +226,7 @@ class Controller(QObject):
         model = self.model
         return self.jobs.submit(
             INFER,
-            lambda job: infer(model, request, job.generation),
+            lambda job: answer(model, request, job.generation),
             self._apply_result,
             lambda exc: self.views.status.show_error(inference_failure(exc)),
             lane=LIVE,
@@ -403,10 +375,10 @@ class Controller(QObject):
 
     def set_model(self, model: CapsNet, source: str | None = None) -> None:
         self.model = model
-        self.state.set_model(model_info(model, source))
+        self.state.set_model(ModelInfo.of(model, source))
         self.modelReplaced.emit(model)
         if self.rerun() is None:  # nothing to re-run: the prediction view still says "no model loaded"
-            self._render_outputs()
+            self.renderer.draw_outputs()
 
     def _model_loaded(self, model: CapsNet, path: str) -> None:
         self.views.status.show_busy(None)
@@ -418,83 +390,11 @@ class Controller(QObject):
         kept = "keeping the current model" if self.model is not None else "still no model loaded"
         self.views.status.show_error(f"{message} ({kept})", dialog=True)
 
-    # state → views -----------------------------------------------------
-    def _render_all(self) -> None:
-        self._render_input()
-        self._render_outputs()
-        self._render_offsets()
-        self._render_reconstructions()
-        self._render_iterations()
-        self._render_playing()
-        self.views.status.show_model(self.state.model)
-        self.views.status.show_latency(self.state.latency_ms)
-        self._render_sample()
-
-    def _render_sample(self) -> None:
-        self.views.status.show_sample(self.state.sample, self.state.prediction)
-
-    def _render_input(self) -> None:
-        stages = self.state.stages
-        self.views.network_input.show_input(self.state.input_image)
-        self.views.network_input.show_width(None if stages is None else stages.width)
-
-    def _render_outputs(self) -> None:
-        outputs = self.state.outputs
-        lengths = None if outputs is None else outputs.lengths
-        note = "no model loaded" if self.model is None else "draw a digit"
-        image = self.state.input_image
-        caution = unfamiliar(image) if lengths is not None and image is not None else []
-        self.views.prediction.show_prediction(lengths, note, caution)
-        self._render_sample()
-        self.playback.new_outputs()
-        self._render_routing_soon()
-        self._render_steering()
-
-    def _render_steering(self) -> None:
-        state = self.state
-        self.views.lengths.show_lengths(
-            None if state.outputs is None else state.outputs.lengths, state.steered_capsule
-        )
-        self.views.poses.show_capsule(state.steered_capsule, state.prediction, state.selected_capsule is None)
-        self._update_reconstructions()
-
-    def _render_offsets(self) -> None:
-        self.views.poses.show_offsets(self.state.pose_offsets)
-        self._update_reconstructions()
-
-    def _render_reconstructions(self) -> None:
-        self.views.reconstruction.show_reconstructions(self.state.reconstructions, self.state.steered_capsule)
-
-    def _render_routing_soon(self) -> None:
-        """Redraw the routing view at most every ``ROUTING_FRAME_MS`` for live results.
-
-        A stroke brings a new result every few tens of milliseconds; the heat-map
-        need not follow each one, and skipping frames leaves the GUI thread to
-        the canvas and the lengths plot.
-        """
-        wait = ROUTING_FRAME_MS - (time.perf_counter() - self._routing_shown_at) * 1000.0
-        if wait <= 0:
-            self._render_routing()
-        elif not self._routing_later.isActive():
-            self._routing_later.start(round(wait))
-
-    def _render_routing(self) -> None:
-        self._routing_later.stop()
-        self._routing_shown_at = time.perf_counter()
-        state = self.state
-        self.views.routing.show_routing(state.outputs, state.routing_iteration, self.playback.blend)
-
-    def _render_iterations(self) -> None:
-        self.views.routing.show_iterations(self.state.iterations)
-
-    def _render_playing(self) -> None:
-        self.views.routing.show_playing(self.state.playing)
-
     # lifecycle ---------------------------------------------------------
     def shutdown(self) -> None:
         """Stop playback and the background jobs (waiting for those in flight) and close the log."""
         self.playback.stop()
-        self._routing_later.stop()
+        self.renderer.stop()
         self.settling.stop()
         self.jobs.shutdown()
         self.latency_log.close()

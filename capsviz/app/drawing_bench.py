@@ -22,7 +22,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from capsviz.app.inference import CANVAS_PIXELS, bin_canvas, bin_strokes
+from capsviz.analysis.live import CANVAS_PIXELS, bin_canvas, bin_strokes
 from capsviz.app.views.canvas import DEFAULT_BRUSH, MAX_BRUSH, MIN_BRUSH, DrawingCanvas
 from capsviz.data.paper import PAPERS, photo_of
 from capsviz.data.preprocess import preprocess_stages

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from capsviz.app.inference import Outputs, Sample
+from capsviz.analysis.live import Outputs, Sample
 from capsviz.app.state import ModelInfo
 
 

@@ -2,7 +2,7 @@
 
 Everything a view draws lives here; setters emit a signal only when a value
 really changes, so views redraw exactly when needed. The controller writes it
-(and :class:`~capsviz.app.views.insight_overlays.InsightOverlays` the slider
+(and :class:`~capsviz.app.insight_overlays.InsightOverlays` the slider
 ranges, which come from the test-set survey); views and analysis panels read
 it and listen to its signals.
 """
@@ -10,14 +10,17 @@ it and listen to its signals.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import torch
 from PySide6.QtCore import QObject, Signal
 
 from capsviz.analysis.dimensions import PAPER_RANGE
-from capsviz.app.inference import Outputs, Sample
+from capsviz.analysis.live import Outputs, Sample
 from capsviz.data.preprocess import Preprocessed
-from capsviz.model.capsnet import DIGIT_DIM, MAX_ITERATIONS, RoutingTrace
+from capsviz.model.capsnet import DIGIT_DIM, MAX_ITERATIONS, CapsNet, RoutingTrace
+from capsviz.model.device import describe_device
 
 
 def paper_ranges() -> np.ndarray:
@@ -33,6 +36,19 @@ class ModelInfo:
     accuracy: float | None
     device: str
     iterations: int
+
+    @classmethod
+    def of(cls, model: CapsNet, source: str | None = None) -> ModelInfo:
+        """Status-bar facts about ``model``; ``source`` names the weights file (None: the shipped ones)."""
+        try:
+            accuracy: float | None = float(model.metadata["test_accuracy"])
+        except (KeyError, ValueError):
+            accuracy = None
+        name = f"CapsNet · {Path(source).name}" if source else "CapsNet · shipped weights"
+        where = describe_device(model.device)
+        if model.inference_dtype == torch.bfloat16:
+            where += " · bf16"
+        return cls(name, accuracy, where, model.iterations)
 
 
 @dataclass(frozen=True, eq=False)

@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
 from capsviz.app.comparison import BaselineComparison
 from capsviz.app.controller import Controller
 from capsviz.app.dialogs import show_about, show_shortcuts
+from capsviz.app.insight_overlays import InsightOverlays
 from capsviz.app.menus import build_menus, shortcut_rows
 from capsviz.app.panel_ids import PANEL_TITLES, ROUTING_PANEL
 from capsviz.app.protocols import Views
 from capsviz.app.state import AppState
 from capsviz.app.views.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
 from capsviz.app.views.empty_state import EmptyState, Needs, empty_message
-from capsviz.app.views.insight_overlays import InsightOverlays
 from capsviz.app.views.lengths import LengthPlot
 from capsviz.app.views.network_input import NetworkInputView
 from capsviz.app.views.panel import Panel

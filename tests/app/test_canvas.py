@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
 from PySide6.QtWidgets import QApplication
 
-from capsviz.app.inference import CANVAS_PIXELS
+from capsviz.analysis.live import CANVAS_PIXELS
 from capsviz.app.views.canvas import HISTORY_LIMIT, DrawingCanvas
 from tests.app.app_helpers import canvas_point, draw_stroke
 

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import capsviz.app.controller as controller_module
+from capsviz.analysis.live import InferenceRequest, Sample, answer
 from capsviz.app.controller import INFER, Controller
-from capsviz.app.inference import InferenceRequest, Sample, infer
 from capsviz.app.latency import COLUMNS, LatencyLog
 from capsviz.app.protocols import Views
 from capsviz.app.state import AppState
@@ -87,7 +87,7 @@ def setup(qtbot, pretrained, samples, tmp_path):
 
 def result_for(model, image, generation, iterations=3, origin="sample", sample=None, preview=False):
     request = InferenceRequest(image, iterations, origin=origin, sample=sample, preview=preview)
-    return infer(model, request, generation)
+    return answer(model, request, generation)
 
 
 def test_results_update_every_view_and_stale_ones_are_ignored(setup, pretrained, mnist_test):
@@ -223,7 +223,7 @@ def test_failures_in_the_background_reach_the_status_bar_in_one_line(setup, qtbo
     def broken(model, request, generation=0):
         raise RuntimeError("out of memory\nsecond line")
 
-    monkeypatch.setattr(controller_module, "infer", broken)
+    monkeypatch.setattr(controller_module, "answer", broken)
     controller.show_sample(0)
     failed = ("inference failed: out of memory",)
     qtbot.waitUntil(lambda: views.status.last("show_error") == failed, timeout=WAIT_MS)
@@ -242,9 +242,9 @@ def test_the_newest_drawing_wins_and_keeps_the_oldest_event_time(setup, qtbot, m
     def slow(model, request, generation=0):
         ran.append(generation)
         time.sleep(0.04)
-        return infer(model, request, generation)
+        return answer(model, request, generation)
 
-    monkeypatch.setattr(controller_module, "infer", slow)
+    monkeypatch.setattr(controller_module, "answer", slow)
     first_event = time.perf_counter()
     pixels = np.zeros((448, 448), np.uint8)
     for k in range(30):
@@ -291,7 +291,7 @@ def test_without_a_model_the_input_is_still_shown(qtbot, samples):
     controller = Controller(state, views, None, samples=samples, latency_log=LatencyLog(None))
     image = np.zeros((28, 28), np.uint8)
     image[5:20, 13:15] = 255
-    controller._apply_result(infer(None, InferenceRequest(image, 3), 1))
+    controller._apply_result(answer(None, InferenceRequest(image, 3), 1))
     controller.shutdown()
     assert views.status.last("show_model") == (None,)
     assert views.network_input.last("show_input")[0].max() > 0

@@ -302,7 +302,7 @@ def test_save_screenshot(window, tmp_path):
 
 
 def test_status_bar_says_when_an_mnist_digit_is_misread(qtbot):
-    from capsviz.app.inference import Sample
+    from capsviz.analysis.live import Sample
     from capsviz.app.views.status import StatusPanel
 
     status = StatusPanel()

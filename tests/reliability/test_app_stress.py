@@ -16,10 +16,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+import capsviz.analysis.live as inference_module
 import capsviz.app.controller as controller_module
-import capsviz.app.inference as inference_module
+from capsviz.analysis.live import answer
 from capsviz.app.controller import INFER
-from capsviz.app.inference import infer
 from capsviz.app.views.canvas import HISTORY_LIMIT, MAX_BRUSH, MIN_BRUSH
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.weights import save_weights
@@ -153,15 +153,15 @@ def test_thousands_of_slider_moves_do_not_grow_memory(window, qtbot):
 
 @pytest.fixture
 def gated_infer(monkeypatch):
-    """``infer`` that holds each request until ``release`` is set; ``started`` tells it began."""
+    """``answer`` that holds each request until ``release`` is set; ``started`` tells it began."""
     started, release = threading.Event(), threading.Event()
 
     def held(model, request, generation=0):
         started.set()
         release.wait(20)
-        return infer(model, request, generation)
+        return answer(model, request, generation)
 
-    monkeypatch.setattr(controller_module, "infer", held)
+    monkeypatch.setattr(controller_module, "answer", held)
     return started, release
 
 
@@ -277,16 +277,16 @@ import sys, threading, time
 import capsviz.app.controller as controller_module
 import capsviz.app.jobs as jobs_module
 from capsviz.app import create_window
-from capsviz.app.inference import infer
+from capsviz.analysis.live import answer
 
 started = threading.Event()
 
 def slow(model, request, generation=0):
     started.set()
     time.sleep(2.0)
-    return infer(model, request, generation)
+    return answer(model, request, generation)
 
-controller_module.infer = slow
+controller_module.answer = slow
 jobs_module.SHUTDOWN_WAIT_S = 0.2
 window = create_window(weights=sys.argv[1], device="cpu", insight=False)
 window.show()

@@ -29,8 +29,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from capsviz.analysis.live import CANVAS_PIXELS
 from capsviz.app import theme
-from capsviz.app.inference import CANVAS_PIXELS
 from capsviz.app.views.network_input import tint_qimage
 from capsviz.data.strokes import Stroke
 

@@ -21,8 +21,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QCursor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
+from capsviz.analysis.live import Outputs
 from capsviz.app import theme
-from capsviz.app.inference import Outputs
 from capsviz.app.views.lengths import add_margin_lines, length_brushes, style_length_axes
 from capsviz.app.views.routing_controls import RoutingControls
 from capsviz.model.capsnet import N_DIGITS, N_PRIMARY, N_PRIMARY_TYPES, PRIMARY_GRID

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QStatusBar, QToolButton, QWidget
 
+from capsviz.analysis.live import Sample
 from capsviz.app import theme
-from capsviz.app.inference import Sample
 from capsviz.app.state import ModelInfo
 
 MESSAGE_MS = 6000

@@ -1,4 +1,4 @@
-"""The app's inference step (Qt-free): what the live lane computes for one request."""
+"""The live view's request end to end (Qt-free): what the live lane computes for one request."""
 
 from __future__ import annotations
 
@@ -7,19 +7,19 @@ import pytest
 import torch
 
 from capsviz.analysis.counterfactual import decode_as
-from capsviz.app.inference import (
+from capsviz.analysis.live import (
     CANVAS_PIXELS,
     InferenceRequest,
+    answer,
     bin_canvas,
     fit_to_square,
-    infer,
 )
 from capsviz.data.images import ImageError
 
 
 def test_outputs_match_the_model_and_hold_every_iteration(pretrained, mnist_test):
     images, labels = mnist_test
-    result = infer(pretrained, InferenceRequest(images[0], 4), generation=5)
+    result = answer(pretrained, InferenceRequest(images[0], 4), generation=5)
     outputs = result.outputs
     assert result.generation == 5 and result.seconds > 0
     batch = torch.from_numpy(result.stages.image)[None, None]
@@ -39,14 +39,14 @@ def test_outputs_match_the_model_and_hold_every_iteration(pretrained, mnist_test
 
 
 def test_decoding_a_pose_matches_the_models_reconstruction(pretrained, mnist_test):
-    outputs = infer(pretrained, InferenceRequest(mnist_test[0][0], 3)).outputs
+    outputs = answer(pretrained, InferenceRequest(mnist_test[0][0], 3)).outputs
     np.testing.assert_allclose(decode_as(pretrained, outputs.poses[7], 7), outputs.reconstruction, atol=1e-5)
 
 
 def test_blank_input_and_no_model_give_no_outputs(pretrained, mnist_test):
-    blank = infer(pretrained, InferenceRequest(np.zeros((CANVAS_PIXELS, CANVAS_PIXELS), np.uint8), 3))
+    blank = answer(pretrained, InferenceRequest(np.zeros((CANVAS_PIXELS, CANVAS_PIXELS), np.uint8), 3))
     assert blank.stages.empty and blank.outputs is None
-    unloaded = infer(None, InferenceRequest(mnist_test[0][0], 3))
+    unloaded = answer(None, InferenceRequest(mnist_test[0][0], 3))
     assert unloaded.outputs is None and unloaded.stages.image.max() == pytest.approx(1.0)
 
 
@@ -57,11 +57,11 @@ def test_files_are_read_off_the_gui_thread(tmp_path, pretrained):
     picture[15:75, 28:34] = 0  # a dark "1" on white paper
     path = tmp_path / "one.png"
     Image.fromarray(picture).save(path)
-    result = infer(pretrained, InferenceRequest(str(path), 3, origin="file", preview=True))
+    result = answer(pretrained, InferenceRequest(str(path), 3, origin="file", preview=True))
     assert result.stages.inverted and result.array.shape == (90, 60)
     assert result.preview.shape == (CANVAS_PIXELS, CANVAS_PIXELS) and result.preview.dtype == np.uint8
     with pytest.raises(ImageError, match="no such file"):
-        infer(pretrained, InferenceRequest(str(tmp_path / "missing.png"), 3))
+        answer(pretrained, InferenceRequest(str(tmp_path / "missing.png"), 3))
 
 
 def test_fit_to_square_keeps_aspect_and_centres():
@@ -86,7 +86,7 @@ def test_bin_canvas_averages_blocks():
 def test_the_live_view_uses_bfloat16_only_where_the_hardware_has_it(mnist_test):
     """Faster answers while drawing, and the same digits as float32 on the test set's first 300."""
     import capsviz
-    from capsviz.app.inference import for_live_view, run_network
+    from capsviz.analysis.live import for_live_view, run_network
     from capsviz.model.device import native_bfloat16
 
     model = for_live_view(capsviz.load_pretrained())

@@ -14,8 +14,8 @@ from PySide6.QtCore import QObject
 
 from capsviz.analysis.autolabel import DimensionLabels
 from capsviz.analysis.dimensions import DimensionStats
+from capsviz.analysis.live import Outputs, field_on_canvas
 from capsviz.analysis.where import fold, reduce_types, to_input
-from capsviz.app.inference import Outputs, field_on_canvas
 from capsviz.app.playback import RoutingPlayback
 from capsviz.app.state import AppState, paper_ranges
 from capsviz.app.views.canvas import DrawingCanvas

@@ -1,4 +1,4 @@
-"""One inference request end to end, as plain arrays the views can draw.
+"""The live view's request end to end: preprocessing, the network, and plain arrays the views can draw.
 
 Preprocessing, the routing trace and the decoder run together on the live
 lane's thread (:mod:`capsviz.app.jobs`); the GUI thread then only copies numbers into plots. Nothing here
@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from capsviz.analysis.inference import infer
 from capsviz.data.images import ImageError, load_image
 from capsviz.data.preprocess import Preprocessed, preprocess_stages
 from capsviz.data.strokes import Stroke
@@ -40,7 +41,7 @@ class InferenceRequest:
     """An image to classify and how to route it.
 
     ``picture`` is an image array or the path of an image file (read in the
-    worker, so a large photo never blocks the GUI). ``origin`` says what asked
+    background, so a large photo never blocks the GUI). ``origin`` says what asked
     (``canvas``, ``file``, ``paste``, ``sample``, ``insight`` or ``rerun``) and
     ``source`` where the input came from, in words, for the history and
     exports ("MNIST test #3 (a 5)", "drawing", a file name); ``preview`` asks
@@ -138,15 +139,11 @@ class InferenceResult:
 @torch.no_grad()
 def run_network(model: CapsNet, image: np.ndarray, iterations: int) -> Outputs:
     """Route one preprocessed ``[28, 28]`` image and decode its winner."""
-    batch = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None, None].to(model.device)
-    trace = model.route(batch, iterations)
-    final_poses = trace.poses[0, -1]
-    final_lengths = trace.lengths[0, -1]
-    winner = int(final_lengths.argmax())
-    reconstruction = model.decode(final_poses[winner][None], winner)[0, 0]
+    trace, output = infer(model, np.ascontiguousarray(image, dtype=np.float32), iterations)
+    reconstruction = output.reconstruction[0, 0]
     return Outputs(
-        lengths=final_lengths.float().cpu().numpy(),
-        poses=final_poses.float().cpu().numpy(),
+        lengths=output.lengths[0].float().cpu().numpy(),
+        poses=output.poses[0].float().cpu().numpy(),
         coupling=trace.coupling[0].float().cpu().numpy(),
         iteration_lengths=trace.lengths[0].float().cpu().numpy(),
         primary_lengths=trace.primary_lengths[0].float().cpu().numpy(),
@@ -201,7 +198,7 @@ def inference_failure(exc: Exception) -> str:
     return f"inference failed: {exc}".splitlines()[0]
 
 
-def infer(model: CapsNet | None, request: InferenceRequest, generation: int = 0) -> InferenceResult:
+def answer(model: CapsNet | None, request: InferenceRequest, generation: int = 0) -> InferenceResult:
     """Read and preprocess the request's image and, if it holds ink and a model is loaded, run the network.
 
     Raises :class:`capsviz.data.images.ImageError` for an unreadable file.

@@ -48,6 +48,8 @@ class InferenceRequest:
     for the input fitted to the canvas, to show loaded images there.
     ``strokes`` are the drawing's strokes in the source's pixel coordinates
     (None: a picture); ``normalise_width`` brings the stroke width to MNIST's.
+    ``binning`` > 1 averages that many canvas pixels per side first (a drawing's
+    448 px bitmap, binned off the GUI thread).
     ``event_time`` is the ``time.perf_counter()`` of the user action;
     ``first_event_time`` the oldest action merged into this request when newer
     requests replaced older ones (for latency logging).
@@ -61,6 +63,7 @@ class InferenceRequest:
     preview: bool = False
     strokes: tuple[Stroke, ...] | None = None
     normalise_width: bool = True
+    binning: int = 1
     event_time: float = field(default_factory=time.perf_counter)
     first_event_time: float | None = None
 
@@ -206,6 +209,8 @@ def answer(model: CapsNet | None, request: InferenceRequest, generation: int = 0
     start = time.perf_counter()
     picture = request.picture
     array = load_image(picture) if isinstance(picture, str) else np.asarray(picture)
+    if request.binning > 1:
+        array = bin_canvas(array, request.binning)
     stages = preprocess_stages(array, request.strokes, request.normalise_width)
     outputs = None
     if model is not None and not stages.empty:

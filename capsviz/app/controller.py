@@ -19,11 +19,11 @@ from PySide6.QtCore import QObject, Signal
 
 from capsviz.analysis.counterfactual import decode_as
 from capsviz.analysis.live import (
+    CANVAS_BINNING,
     InferenceRequest,
     InferenceResult,
     Sample,
     answer,
-    bin_canvas,
     bin_strokes,
     inference_failure,
     load_failure,
@@ -141,7 +141,7 @@ class Controller(QObject):
     def submit_drawing(self, pixels: np.ndarray, event_time: float | None = None) -> int:
         """Classify the canvas drawing (newest wins); returns the request's generation."""
         strokes = bin_strokes(self.views.canvas.strokes())
-        return self._submit(bin_canvas(pixels), "canvas", event_time=event_time, strokes=strokes)
+        return self._submit(pixels, "canvas", event_time=event_time, strokes=strokes, binning=CANVAS_BINNING)
 
     def open_image(self, path: str | Path, origin: str = "file") -> int:
         """Read, show and classify an image file; a bad file is reported and nothing changes."""
@@ -202,6 +202,7 @@ class Controller(QObject):
         event_time: float | None = None,
         strokes: tuple[Stroke, ...] | None = None,
         source: str = "drawing",
+        binning: int = 1,
     ) -> int:
         """Ask the live lane for an answer; MNIST test digits are MNIST already, so their width is kept.
 
@@ -217,6 +218,7 @@ class Controller(QObject):
             preview=preview,
             strokes=strokes,
             normalise_width=sample is None and self.state.normalise_width,
+            binning=binning,
             event_time=time.perf_counter() if event_time is None else event_time,
         )
         waiting = self.jobs.waiting(INFER)

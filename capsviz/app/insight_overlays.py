@@ -47,6 +47,8 @@ class InsightOverlays(QObject):
         self.stats: DimensionStats | None = None
         self.labels: DimensionLabels | None = None
         self._grids: tuple[Outputs, int, np.ndarray] | None = None  # cache for the outputs and digit shown
+        # what the sliders' distributions and labels were last drawn for: redrawn only when it changes
+        self._drawn: dict[str, tuple[int | None, object]] = {}
         for signal in (state.outputsChanged, state.selectedCapsuleChanged):
             signal.connect(self.refresh)
         state.routingIterationChanged.connect(self.draw_where)
@@ -96,20 +98,30 @@ class InsightOverlays(QObject):
         ready = digit is not None and outputs is not None
         stats, labels = self.stats, self.labels
         if ready and stats is not None:
-            densities = [
-                (*stats.density(digit, d), (float(stats.low[digit, d]), float(stats.high[digit, d])))
-                for d in range(DIGIT_DIM)
-            ]
-            self.poses.show_distributions(densities)
+            if self._changed("distributions", digit, stats):
+                densities = [
+                    (*stats.density(digit, d), (float(stats.low[digit, d]), float(stats.high[digit, d])))
+                    for d in range(DIGIT_DIM)
+                ]
+                self.poses.show_distributions(densities)
             self.poses.show_pose(outputs.poses[digit])
-        else:
+        elif self._changed("distributions", None, None):
             self.poses.show_distributions(None)
         if ready and labels is not None:
-            self.poses.show_labels(
-                [(labels.label(digit, d), labels.describe(digit, d)) for d in range(DIGIT_DIM)]
-            )
-        else:
+            if self._changed("labels", digit, labels):
+                self.poses.show_labels(
+                    [(labels.label(digit, d), labels.describe(digit, d)) for d in range(DIGIT_DIM)]
+                )
+        elif self._changed("labels", None, None):
             self.poses.show_labels(None)
+
+    def _changed(self, what: str, digit: int | None, source: object) -> bool:
+        """True (and remembered) when ``what`` was last drawn for another digit or survey result."""
+        drawn = self._drawn.get(what)
+        if drawn is not None and drawn[0] == digit and drawn[1] is source:
+            return False
+        self._drawn[what] = (digit, source)
+        return True
 
     def draw_where(self) -> None:
         """Tint the input and the drawing by the coupling to the steered capsule at the frame on show."""

@@ -28,6 +28,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 SHUTDOWN_WAIT_S = 10.0  # how long closing the window waits for the jobs in flight
 SURVEY_NICENESS = 10  # the survey lane's scheduling priority below the GUI and the live view (Linux)
+ANALYSIS_NICENESS = 5  # the panels' lane: below the live view, above the survey
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Lane:
 
 
 LIVE = Lane("live")  # the live view's answers and weights loading: never waits for a panel
-ANALYSIS = Lane("analysis")  # the panels' network calls, one at a time beside the live view
+ANALYSIS = Lane("analysis", ANALYSIS_NICENESS)  # the panels' network calls, giving way to the live view
 SURVEY = Lane("survey", SURVEY_NICENESS)  # the test-set survey, giving way to everything else
 
 _FINISHING: set[threading.Thread] = set()  # lane threads still busy when shutdown gave up waiting

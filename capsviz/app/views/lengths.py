@@ -81,6 +81,7 @@ class LengthPlot(pg.PlotWidget):
         )
         plot = self.getPlotItem()
         style_length_axes(plot)
+        self._axis_label = "digit capsule j"
         add_margin_lines(plot)
         self._lengths = np.zeros(N_DIGITS, np.float32)
         self.bars = pg.BarGraphItem(
@@ -88,6 +89,7 @@ class LengthPlot(pg.PlotWidget):
         )
         plot.addItem(self.bars)
         self._value = pg.TextItem(color=theme.TEXT, anchor=(0.5, 1.0))
+        self._value_anchor = (0.5, 1.0)
         plot.addItem(self._value)
         self._value.hide()
         self._comparison: np.ndarray | None = None
@@ -120,16 +122,19 @@ class LengthPlot(pg.PlotWidget):
         """Draw the CNN baseline's ten probabilities beside the capsule lengths (None: lengths alone)."""
         self._comparison = None if probabilities is None else np.asarray(probabilities, np.float32).copy()
         shown = self._comparison is not None
-        shift = -COMPARE_OFFSET if shown else 0.0
-        self.bars.setOpts(x=np.arange(N_DIGITS) + shift, width=COMPARE_WIDTH if shown else 0.72)
-        self.cnn_bars.setVisible(shown)
+        if shown != self.cnn_bars.isVisible():  # the bars move aside only when the comparison comes or goes
+            shift = -COMPARE_OFFSET if shown else 0.0
+            self.bars.setOpts(x=np.arange(N_DIGITS) + shift, width=COMPARE_WIDTH if shown else 0.72)
+            self.cnn_bars.setVisible(shown)
         self._caption = caption if shown else ""
         if shown:
             self.cnn_bars.setOpts(height=self._comparison)
         label = "digit capsule j"
         if self._caption:
             label += f' · <span style="color:{CNN_COLOUR}">{self._caption}</span>'
-        self.getPlotItem().setLabel("bottom", label)
+        if label != self._axis_label:  # a new label lays the axis out again: a few ms of every update
+            self._axis_label = label
+            self.getPlotItem().setLabel("bottom", label)
         self._place_value()
 
     def show_lengths(self, lengths: np.ndarray | None, steered: int | None) -> None:
@@ -143,13 +148,15 @@ class LengthPlot(pg.PlotWidget):
             self._value.hide()
             return
         winner = int(np.argmax(self._lengths))
-        self._value.setText(f"{self._lengths[winner]:.2f}")
-        if self._comparison is None:
-            self._value.setAnchor((0.5, 1.0))
-            self._value.setPos(winner, float(self._lengths[winner]) + 0.015)
-        else:  # right-aligned over the capsule's bar, clear of the CNN's bar beside it
-            self._value.setAnchor((1.0, 1.0))
-            self._value.setPos(winner, float(self._lengths[winner]) + 0.015)
+        text = f"{self._lengths[winner]:.2f}"
+        if text != self._value.toPlainText():  # setting text lays out rich text again, even when equal
+            self._value.setText(text)
+        # right-aligned over the capsule's bar beside the CNN's, else centred over it
+        anchor = (0.5, 1.0) if self._comparison is None else (1.0, 1.0)
+        if anchor != self._value_anchor:
+            self._value_anchor = anchor
+            self._value.setAnchor(anchor)
+        self._value.setPos(winner, float(self._lengths[winner]) + 0.015)
         self._value.show()
 
     def _clicked(self, event: object) -> None:

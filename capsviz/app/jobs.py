@@ -57,10 +57,13 @@ def _stop_at_exit() -> None:
 
 
 def lower_this_threads_priority(niceness: int) -> None:
-    """Renice the calling thread only (best effort, Linux): the GUI and the live view win every contest."""
+    """Lower the calling thread's priority by ``niceness`` (best effort, Linux): the GUI and the live view
+    win every contest, however the app itself was started."""
     if niceness and sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+            thread = threading.get_native_id()
+            current = os.getpriority(os.PRIO_PROCESS, thread)
+            os.setpriority(os.PRIO_PROCESS, thread, min(19, current + niceness))
 
 
 def one_line(exc: BaseException) -> str:

@@ -125,17 +125,18 @@ def test_a_paused_key_holds_at_its_next_check_and_a_cancelled_one_delivers_nothi
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
-def test_only_the_survey_lane_runs_at_a_lower_priority(qtbot, jobs):
+def test_the_panels_and_the_survey_give_way_to_the_live_view(qtbot, jobs):
     def niceness(_job) -> int:
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     seen = {}
-    jobs.submit("survey", niceness, lambda value: seen.setdefault("survey", value), lane=SURVEY)
-    jobs.submit("figure4", niceness, lambda value: seen.setdefault("analysis", value), lane=ANALYSIS)
+    for key, lane in (("survey", SURVEY), ("figure4", ANALYSIS), ("infer", LIVE)):
+        jobs.submit(key, niceness, lambda value, key=key: seen.setdefault(key, value), lane=lane)
     assert jobs.drain(10)
-    assert seen["survey"] >= jobs_module.SURVEY_NICENESS
-    assert seen["analysis"] == before == os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert seen["survey"] == min(19, before + jobs_module.SURVEY_NICENESS)
+    assert seen["figure4"] == min(19, before + jobs_module.ANALYSIS_NICENESS)
+    assert seen["infer"] == before == os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
 
 def test_synchronous_jobs_run_inline():

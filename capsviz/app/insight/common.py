@@ -209,6 +209,8 @@ class BarSeries:
         ]
         for item in self.items:
             plot.addItem(item)
+        self._colours = list(colours)
+        self._legend_entries: list[tuple[int, str]] | None = None
         self.set([None] * len(self.items))
 
     def set(
@@ -220,14 +222,23 @@ class BarSeries:
         """New heights per series (None hides one) and, optionally, new legend names and colours."""
         if names is not None:
             self.names = list(names)
-        self.legend.clear()
-        for k, (item, values, name) in enumerate(zip(self.items, heights, self.names, strict=True)):
+        entries = [
+            (k, name)
+            for k, (values, name) in enumerate(zip(heights, self.names, strict=True))
+            if values is not None
+        ]
+        if entries != self._legend_entries:  # a legend rebuilt lays itself out again: several ms
+            self._legend_entries = entries
+            self.legend.clear()
+            for k, name in entries:
+                self.legend.addItem(self.items[k], name)
+        for k, (item, values) in enumerate(zip(self.items, heights, strict=True)):
             item.setVisible(values is not None)
-            if colours is not None:
+            if colours is not None and colours[k] != self._colours[k]:
+                self._colours[k] = colours[k]
                 item.setOpts(brush=pg.mkBrush(colours[k]))
             if values is not None:
                 item.setOpts(height=np.asarray(values, np.float64))
-                self.legend.addItem(item, name)
 
     def heights(self, series: int) -> np.ndarray | None:
         """The drawn heights of one series, or None when it is hidden."""
@@ -237,6 +248,7 @@ class BarSeries:
     def remove(self) -> None:
         """Take the bars off the plot (before building another set)."""
         self.legend.clear()
+        self._legend_entries = None
         for item in self.items:
             self.plot.removeItem(item)
 

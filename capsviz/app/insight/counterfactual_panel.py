@@ -54,7 +54,9 @@ class DigitTile(QFrame):
         self.picture.setPixmap(thumbnail(image, TILE_PIXELS))
         mark = "✓" if kept else "✗"
         self.verdict.setText(f"→ {prediction} {mark} {length:.2f}")
-        self.verdict.setStyleSheet(f"color: {KEPT if kept else LOST}; font-weight: 600;")
+        style = f"color: {KEPT if kept else LOST}; font-weight: 600;"
+        if style != self.verdict.styleSheet():  # restyling a widget costs a millisecond even when equal
+            self.verdict.setStyleSheet(style)
         self.setToolTip(
             f"The pose decoded as a {self.digit}; fed back, the network says {prediction} "
             f"(length {length:.2f}): identity {'kept' if kept else 'lost'}."
@@ -62,7 +64,9 @@ class DigitTile(QFrame):
 
     def set_state(self, selected: bool, source: bool) -> None:
         border = theme.ACCENT if selected else (theme.STEER if source else "transparent")
-        self.setStyleSheet(f"DigitTile {{ border: 2px solid {border}; border-radius: 6px; }}")
+        style = f"DigitTile {{ border: 2px solid {border}; border-radius: 6px; }}"
+        if style != self.styleSheet():
+            self.setStyleSheet(style)
         self.caption.setText(f"as {self.digit}" + ("  (own)" if source else ""))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

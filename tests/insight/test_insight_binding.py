@@ -7,12 +7,15 @@ import time
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
 from capsviz.analysis.export import load_state
 from capsviz.analysis.figure4 import figure4
 from capsviz.analysis.inference import infer
 from capsviz.analysis.where import where_analysis
 from capsviz.analysis.why import why_analysis
+from capsviz.app.insight import history_panel
 from capsviz.app.insight.panels import InsightPanels
 from capsviz.app.panel_ids import INSIGHT_PANEL_IDS
 from capsviz.app.state import AppState, SettledInput
@@ -80,6 +83,34 @@ def test_steering_moves_the_pose_everywhere(insight, digit_image, routed_digit):
     state.set_pose_offsets(np.zeros(16, np.float32))
 
 
+def shown(qtbot, widget) -> None:
+    window = widget.window()
+    if not window.isVisible():
+        window.resize(900, 700)
+        window.show()
+        qtbot.waitExposed(window)
+
+
+def click_item(qtbot, list_widget, row: int) -> None:
+    """Click row ``row`` of a list the way a person does: on its picture."""
+    shown(qtbot, list_widget)
+    list_widget.scrollToItem(list_widget.item(row))
+    centre = list_widget.visualItemRect(list_widget.item(row)).center()
+    QTest.mouseClick(
+        list_widget.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre
+    )
+
+
+def click(qtbot, button) -> None:
+    shown(qtbot, button)
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def save_as(monkeypatch, path) -> None:
+    """The file dialog answers ``path``, as a person typing it would."""
+    monkeypatch.setattr(history_panel.QFileDialog, "getSaveFileName", lambda *args, **kw: (str(path), ""))
+
+
 def test_panel_choices_are_requests_to_the_app_not_changes_of_their_own(insight, qtbot, digit_image):
     settle(insight.state, digit_image)
     with qtbot.waitSignal(insight.digitRequested) as digit:
@@ -91,20 +122,27 @@ def test_panel_choices_are_requests_to_the_app_not_changes_of_their_own(insight,
     with qtbot.waitSignal(insight.iterationRequested) as iteration:
         insight.where.iteration_slider.setValue(1 - insight.state.routing_iteration)
     assert iteration.args == [1 - insight.state.routing_iteration]
+    insight.start_survey()
+    insight.gallery.kind_box.setCurrentIndex(1)  # "least sure": 30 digits need not hold a mistake
+    gallery = insight.gallery.list
+    assert gallery.count() > 0
+    wanted = int(gallery.item(0).data(Qt.ItemDataRole.UserRole))
     with qtbot.waitSignal(insight.sampleRequested) as sample:
-        insight.gallery.digitRequested.emit(12)
-    assert sample.args == [12]
+        click_item(qtbot, gallery, 0)
+    assert sample.args == [wanted]
 
 
-def test_keep_restore_and_export(insight, qtbot, digit_image, mnist_test, tmp_path):
+def test_keep_restore_and_export(insight, qtbot, digit_image, mnist_test, tmp_path, monkeypatch):
     settle(insight.state, digit_image, "first")
     insight.keep_current()
     second = mnist_test[0][1].astype(np.float32) / 255
     settle(insight.state, second, "second")
     entry = insight.history[0]
     assert entry.source == "first"
+    strip = insight.compare.strip
+    row = next(r for r in range(strip.count()) if strip.item(r).data(Qt.ItemDataRole.UserRole) == entry.id)
     with qtbot.waitSignal(insight.imageRequested) as requested:
-        insight.compare.restoreRequested.emit(entry)
+        click_item(qtbot, strip, row)
     np.testing.assert_array_equal(requested.args[0], digit_image)
     assert requested.args[1] == "first"
     assert len(insight.history) == 2 and insight.history[0].source == "second"
@@ -112,12 +150,14 @@ def test_keep_restore_and_export(insight, qtbot, digit_image, mnist_test, tmp_pa
     settle(insight.state, requested.args[0], requested.args[1])  # the app shows what was asked for
     state = load_state(insight.export_json(tmp_path / "state.json"))
     assert state.prediction == 7 and state.metadata == {"source": "first"}
-    insight.compare.exportPngRequested.emit(str(tmp_path / "all.png"))
+    save_as(monkeypatch, tmp_path / "all.png")
+    click(qtbot, insight.compare.png_button)
     with Image.open(tmp_path / "all.png") as sheet:
         assert sheet.width > 800 and sheet.height > 1000
     assert "saved all.png" in insight.compare.status.text()
     (tmp_path / "blocked").write_text("a file where a folder should be")
-    insight.compare.exportJsonRequested.emit(str(tmp_path / "blocked" / "s.json"))
+    save_as(monkeypatch, tmp_path / "blocked" / "s.json")
+    click(qtbot, insight.compare.json_button)
     assert "could not save" in insight.compare.status.text()
 
 

@@ -56,8 +56,6 @@ def install_insight_panels(window: MainWindow) -> bool:
     insight.digitRequested.connect(window.controller.select_capsule)
     insight.iterationRequested.connect(window.controller.seek_routing)
     window.controller.modelReplaced.connect(insight.set_model)
-    insight.statsReady.connect(window.insight_overlays.set_stats)
-    insight.labelsReady.connect(window.insight_overlays.set_labels)
     window.closing.connect(insight.shutdown)
     window.canvas.strokeActiveChanged.connect(insight.surveyor.set_paused)
     insight.surveyor.progress.connect(window.status.show_survey)

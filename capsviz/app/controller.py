@@ -378,6 +378,7 @@ class Controller(QObject):
     def set_model(self, model: CapsNet, source: str | None = None) -> None:
         self.model = model
         self.state.set_model(ModelInfo.of(model, source))
+        self.state.set_dimension_survey(None, None)  # the old model's; the new one's is yet to come
         self.modelReplaced.emit(model)
         if self.rerun() is None:  # nothing to re-run: the prediction view still says "no model loaded"
             self.renderer.draw_outputs()

@@ -44,8 +44,6 @@ class InsightOverlays(QObject):
         super().__init__(parent)
         self.state, self.poses, self.network_input, self.playback = state, poses, network_input, playback
         self.canvas = canvas
-        self.stats: DimensionStats | None = None
-        self.labels: DimensionLabels | None = None
         self._grids: tuple[Outputs, int, np.ndarray] | None = None  # cache for the outputs and digit shown
         # what the sliders' distributions and labels were last drawn for: redrawn only when it changes
         self._drawn: dict[str, tuple[int | None, object]] = {}
@@ -56,23 +54,21 @@ class InsightOverlays(QObject):
             playback.frame.connect(self.draw_where)
         network_input.where_toggle.toggled.connect(self.draw_where)
         state.poseRangesChanged.connect(lambda: poses.show_ranges(state.pose_ranges))
+        state.dimensionSurveyChanged.connect(self._survey_changed)
         poses.rangeSourceChanged.connect(self.apply_ranges)
         self.refresh()
 
-    def set_stats(self, stats: DimensionStats | None) -> None:
-        self.stats = stats
-        self.poses.enable_data_ranges(stats is not None)
-        self.draw_sliders()
-        self.apply_ranges()
+    @property
+    def stats(self) -> DimensionStats | None:
+        return self.state.dimension_stats
 
-    def set_labels(self, labels: DimensionLabels | None) -> None:
-        self.labels = labels
-        self.draw_sliders()
+    @property
+    def labels(self) -> DimensionLabels | None:
+        return self.state.dimension_labels
 
-    def forget_survey(self) -> None:
-        """Drop statistics and labels of a model that was replaced."""
-        self.stats = self.labels = None
-        self.poses.enable_data_ranges(False)
+    def _survey_changed(self) -> None:
+        """The survey's findings came (data ranges become available) or went (another model)."""
+        self.poses.enable_data_ranges(self.stats is not None)
         self.draw_sliders()
         self.apply_ranges()
 

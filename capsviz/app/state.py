@@ -16,7 +16,8 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, Signal
 
-from capsviz.analysis.dimensions import PAPER_RANGE
+from capsviz.analysis.autolabel import DimensionLabels
+from capsviz.analysis.dimensions import PAPER_RANGE, DimensionStats
 from capsviz.analysis.live import Outputs, Sample
 from capsviz.data.preprocess import Preprocessed
 from capsviz.model.capsnet import DIGIT_DIM, MAX_ITERATIONS, CapsNet, RoutingTrace
@@ -88,6 +89,7 @@ class AppState(QObject):
     sampleChanged = Signal()
     normaliseWidthChanged = Signal()
     settledChanged = Signal()
+    dimensionSurveyChanged = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -105,6 +107,8 @@ class AppState(QObject):
         self._model: ModelInfo | None = None
         self._sample: Sample | None = None
         self._settled: SettledInput | None = None
+        self._stats: DimensionStats | None = None
+        self._labels: DimensionLabels | None = None
 
     # input and outputs -------------------------------------------------
     @property
@@ -141,6 +145,23 @@ class AppState(QObject):
         if settled is not self._settled:
             self._settled = settled
             self.settledChanged.emit()
+
+    # what the test-set survey found -----------------------------------
+    @property
+    def dimension_stats(self) -> DimensionStats | None:
+        """Per capsule and dimension, where real test digits' poses lie (None until surveyed)."""
+        return self._stats
+
+    @property
+    def dimension_labels(self) -> DimensionLabels | None:
+        """A name for each capsule's dimensions, from the survey (None until surveyed)."""
+        return self._labels
+
+    def set_dimension_survey(self, stats: DimensionStats | None, labels: DimensionLabels | None) -> None:
+        """The survey's statistics and labels of the model explored (None, None: not surveyed)."""
+        if stats is not self._stats or labels is not self._labels:
+            self._stats, self._labels = stats, labels
+            self.dimensionSurveyChanged.emit()
 
     @property
     def prediction(self) -> int | None:

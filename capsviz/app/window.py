@@ -87,7 +87,6 @@ class MainWindow(QMainWindow):
         self.insight_overlays = InsightOverlays(
             self.state, self.pose_sliders, self.network_input, self.controller.playback, self.canvas, self
         )
-        self.controller.modelReplaced.connect(lambda _model: self.insight_overlays.forget_survey())
         self.comparison = BaselineComparison(self.state, self.length_plot, baseline, baseline_missing)
         self.actions_by_name = build_menus(self, self)
         self.setCentralWidget(self._build_layout(problem))

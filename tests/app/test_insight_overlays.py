@@ -39,10 +39,9 @@ def test_before_the_survey_sliders_get_no_distributions_and_the_paper_ranges(pre
 
 
 def test_the_survey_brings_distributions_labels_and_data_ranges_of_the_steered_one(pretrained, mnist_test):
-    state, poses, _, _, overlays = presenter(pretrained, mnist_test[0][0], where=False)
+    state, poses, _, _, _ = presenter(pretrained, mnist_test[0][0], where=False)
     stats = synthetic_stats()
-    overlays.set_stats(stats)
-    overlays.set_labels(synthetic_labels())
+    state.set_dimension_survey(stats, synthetic_labels())
     densities = poses.show_distributions.call_args[0][0]
     assert len(densities) == 16
     labels = poses.show_labels.call_args[0][0]
@@ -51,7 +50,7 @@ def test_the_survey_brings_distributions_labels_and_data_ranges_of_the_steered_o
     reach = np.array([stats.slider_range(7, d, float(pose[d])) for d in range(16)], np.float32)
     np.testing.assert_allclose(state.pose_ranges[:, 0], np.minimum(reach[:, 0], 0.0))  # a range holds 0
     np.testing.assert_allclose(state.pose_ranges[:, 1], np.maximum(reach[:, 1], 0.0))
-    overlays.forget_survey()
+    state.set_dimension_survey(None, None)  # another model: its survey is yet to come
     poses.show_distributions.assert_called_with(None)
     np.testing.assert_array_equal(state.pose_ranges, paper_ranges())
 

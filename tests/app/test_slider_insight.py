@@ -53,8 +53,7 @@ def test_nothing_extra_before_the_survey(shown):
 
 def test_labels_and_distributions_follow_the_steered_capsule(shown, qtbot):
     stats, labels = synthetic_stats(), synthetic_labels()
-    shown.insight_overlays.set_stats(stats)
-    shown.insight_overlays.set_labels(labels)
+    shown.state.set_dimension_survey(stats, labels)
     digit = shown.state.steered_capsule
     for dim in (0, 5, 15):
         label = shown.findChild(QLabel, f"poseLabel{dim}")
@@ -73,7 +72,7 @@ def test_labels_and_distributions_follow_the_steered_capsule(shown, qtbot):
 
 
 def test_moving_a_slider_moves_its_marker(shown, qtbot):
-    shown.insight_overlays.set_stats(synthetic_stats())
+    shown.state.set_dimension_survey(synthetic_stats(), None)
     digit = shown.state.steered_capsule
     pose = float(shown.state.outputs.poses[digit, 4])
     bar = strip(shown, 4)
@@ -97,7 +96,7 @@ def test_data_ranges_wait_for_the_survey(shown):
 
 def test_switching_to_data_ranges_makes_each_slider_span_mean_plus_minus_2_sigma(shown, qtbot):
     stats = synthetic_stats()
-    shown.insight_overlays.set_stats(stats)
+    shown.state.set_dimension_survey(stats, None)
     choice = shown.pose_sliders.range_choice
     assert choice.model().item(1).isEnabled()
     slider = shown.findChild(QSlider, "poseSlider6")
@@ -135,11 +134,12 @@ def test_switching_to_data_ranges_makes_each_slider_span_mean_plus_minus_2_sigma
     assert np.all(np.abs(shown.state.pose_offsets) <= 0.25 + 1e-6)
 
 
-def test_a_new_model_falls_back_to_the_paper_ranges(shown):
-    shown.insight_overlays.set_stats(synthetic_stats())
+def test_a_new_model_falls_back_to_the_paper_ranges(shown, pretrained, qtbot):
+    shown.state.set_dimension_survey(synthetic_stats(), None)
     choice = shown.pose_sliders.range_choice
     choice.setCurrentIndex(choice.findData("data"))
-    shown.insight_overlays.forget_survey()
+    shown.controller.set_model(pretrained, "another.safetensors")  # its survey is not the old one's
+    assert shown.state.dimension_stats is None
     assert choice.currentData() == "paper"
     assert not choice.model().item(1).isEnabled()
     np.testing.assert_allclose(shown.state.pose_ranges, np.tile([-0.25, 0.25], (16, 1)))
@@ -147,8 +147,7 @@ def test_a_new_model_falls_back_to_the_paper_ranges(shown):
 
 def test_labels_fit_beside_their_sliders(shown):
     """Long property names get their short form in the row; the tooltip keeps the full name."""
-    shown.insight_overlays.set_stats(synthetic_stats())
-    shown.insight_overlays.set_labels(synthetic_labels())
+    shown.state.set_dimension_survey(synthetic_stats(), synthetic_labels())
     for dim in range(16):
         label = shown.findChild(QLabel, f"poseLabel{dim}")
         assert "…" not in label.text(), label.text()

@@ -86,17 +86,12 @@ class InsightPanels(QObject):
         A panel picked a digit capsule to steer.
     iterationRequested(int)
         The Where panel picked a routing iteration (0-based).
-    statsReady(object), labelsReady(object)
-        :class:`DimensionStats` and :class:`DimensionLabels` once the survey is done
-        (for slider ranges and labels elsewhere in the app).
     """
 
     imageRequested = Signal(object, str)
     sampleRequested = Signal(int)
     digitRequested = Signal(int)
     iterationRequested = Signal(int)
-    statsReady = Signal(object)
-    labelsReady = Signal(object)
 
     def __init__(
         self,
@@ -164,6 +159,7 @@ class InsightPanels(QObject):
         self.surveyor.failed.connect(self.gallery.show_failure)
         state = self.state
         state.settledChanged.connect(self._settled_changed)
+        state.dimensionSurveyChanged.connect(self._dimension_survey_changed)
         state.routingIterationChanged.connect(self._iteration_changed)
         state.selectedCapsuleChanged.connect(self._refresh)
         state.poseOffsetsChanged.connect(lambda: self._refresh(pose_only=True))
@@ -402,14 +398,17 @@ class InsightPanels(QObject):
         self.gallery.set_progress(done, total)
 
     def _survey_result(self, result: SurveyResult | None) -> None:
-        self.what.set_stats(None if result is None else result.stats)
-        self.what.set_labels(None if result is None else result.labels)
+        self.state.set_dimension_survey(
+            None if result is None else result.stats, None if result is None else result.labels
+        )
         if result is None:
             self.gallery.set_gallery(None, None)
             return
         self.gallery.set_gallery(result.gallery, result.images)
-        self.statsReady.emit(result.stats)
-        self.labelsReady.emit(result.labels)
+
+    def _dimension_survey_changed(self) -> None:
+        self.what.set_stats(self.state.dimension_stats)
+        self.what.set_labels(self.state.dimension_labels)
         self._done.pop("figure4", None)  # the dimension labels on the Figure-4 grid
         if self._trace is not None and self._wanted("what", None):
             self._compute_figure4()

@@ -16,6 +16,7 @@ import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -35,6 +36,10 @@ LEVELS: dict[str, tuple[float, ...]] = {
 UNITS = {"rotation": "°", "scale": "×", "shear": "", "shift": "px", "affine": "of the ranges"}
 SEED = 2017
 BATCH = 250
+
+
+class MeasurementCancelled(Exception):
+    """``should_stop`` asked the measurement to stop (nothing of it is cached)."""
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,12 @@ def robustness(
     labels: np.ndarray,
     kinds: tuple[str, ...] = tuple(LEVELS),
     progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, Curve]:
-    """Accuracy of both models on ``images`` (uint8 ``[N, 28, 28]``) under every level of every transform."""
+    """Accuracy of both models on ``images`` (uint8 ``[N, 28, 28]``) under every level of every transform.
+
+    ``should_stop`` is asked before each level; True raises :class:`MeasurementCancelled`.
+    """
     digits = np.asarray(images, np.float32) / 255.0
     truth = np.asarray(labels)
     total, done, curves = sum(len(LEVELS[k]) for k in kinds), 0, {}
@@ -103,6 +112,8 @@ def robustness(
         rng = np.random.default_rng(SEED)
         capsule_scores, cnn_scores = [], []
         for level in LEVELS[kind]:
+            if should_stop is not None and should_stop():
+                raise MeasurementCancelled
             moved = transform_images(digits, transforms_for(kind, level, len(digits), rng))
             capsule_scores.append(float((_predictions(capsnet, moved) == truth).mean()))
             cnn_scores.append(float((_predictions(cnn, moved) == truth).mean()))
@@ -121,30 +132,45 @@ def as_json(curves: dict[str, Curve]) -> dict:
     }
 
 
+def _cache_path(capsnet: CapsNet, cnn: torch.nn.Module, images: np.ndarray, labels: np.ndarray) -> Path:
+    digits = f"{array_key(np.asarray(images))}-{array_key(np.asarray(labels))}"
+    key = f"{model_key(capsnet)}-{model_key(cnn)}-{digits}"
+    levels_key = array_key(np.array([v for kind in LEVELS for v in LEVELS[kind]], np.float64))
+    return cache_dir() / f"robustness-{key}-{levels_key}.json"
+
+
+def cached_curves(
+    capsnet: CapsNet, cnn: torch.nn.Module, images: np.ndarray, labels: np.ndarray
+) -> dict[str, Curve] | None:
+    """The curves measured before for this pair of weights and these digits, or None."""
+    path = _cache_path(capsnet, cnn, images, labels)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        return {k: Curve(tuple(v["levels"]), tuple(v["capsnet"]), tuple(v["cnn"])) for k, v in data.items()}
+    except (ValueError, KeyError, TypeError):
+        path.unlink(missing_ok=True)  # a damaged cache entry is measured again
+        return None
+
+
 def cached_robustness(
     capsnet: CapsNet,
     cnn: torch.nn.Module,
     images: np.ndarray,
     labels: np.ndarray,
     progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[dict[str, Curve], bool]:
     """:func:`robustness` for every transform, from the cache when this pair of weights was measured before.
 
     Returns the curves and whether they came from the cache.
     """
-    digits = f"{array_key(np.asarray(images))}-{array_key(np.asarray(labels))}"
-    key = f"{model_key(capsnet)}-{model_key(cnn)}-{digits}"
-    levels_key = array_key(np.array([v for kind in LEVELS for v in LEVELS[kind]], np.float64))
-    path = cache_dir() / f"robustness-{key}-{levels_key}.json"
-    if path.is_file():
-        try:
-            data = json.loads(path.read_text())
-            return {
-                k: Curve(tuple(v["levels"]), tuple(v["capsnet"]), tuple(v["cnn"])) for k, v in data.items()
-            }, True
-        except (ValueError, KeyError, TypeError):
-            path.unlink(missing_ok=True)  # a damaged cache entry is measured again
-    curves = robustness(capsnet, cnn, images, labels, progress=progress)
+    cached = cached_curves(capsnet, cnn, images, labels)
+    if cached is not None:
+        return cached, True
+    path = _cache_path(capsnet, cnn, images, labels)
+    curves = robustness(capsnet, cnn, images, labels, progress=progress, should_stop=should_stop)
     with contextlib.suppress(OSError):  # a cache that cannot be written is skipped
         atomic_write_bytes(path, json.dumps(as_json(curves)).encode())
     return curves, False

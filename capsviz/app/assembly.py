@@ -57,7 +57,7 @@ def install_insight_panels(window: MainWindow) -> bool:
     insight.iterationRequested.connect(window.controller.seek_routing)
     window.controller.modelReplaced.connect(insight.set_model)
     window.closing.connect(insight.shutdown)
-    window.canvas.strokeActiveChanged.connect(insight.surveyor.set_paused)
+    window.canvas.strokeActiveChanged.connect(insight.hold_for_drawing)
     insight.surveyor.progress.connect(window.status.show_survey)
     window.status.surveyCancelRequested.connect(lambda: insight.surveyor.cancel(0))
     window.insight = insight

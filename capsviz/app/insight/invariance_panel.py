@@ -72,10 +72,13 @@ class InvariancePanel(Responsive, QWidget):
         The :class:`Transform` the sliders now describe.
     parameterChanged(str)
         The transform field the user last moved (the sweep follows it).
+    robustnessRequested()
+        The person asks for the same transforms measured on the whole test set.
     """
 
     transformChanged = Signal(object)
     parameterChanged = Signal(str)
+    robustnessRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,11 +109,17 @@ class InvariancePanel(Responsive, QWidget):
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Back to the untouched input.")
         self.reset_button.clicked.connect(self._reset_clicked)
+        self.robustness_button = QPushButton("On the test set…")
+        self.robustness_button.setToolTip(
+            "The same transforms on the whole MNIST test set: CapsNet and CNN accuracy as each grows."
+        )
+        self.robustness_button.clicked.connect(self.robustnessRequested)
         self.verdict = QLabel("")
         self.verdict.setWordWrap(True)
         side = QVBoxLayout()
         side.addLayout(grid)
         side.addWidget(self.reset_button)
+        side.addWidget(self.robustness_button)
         side.addWidget(self.verdict)
         self.side = side
 

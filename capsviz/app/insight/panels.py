@@ -33,6 +33,7 @@ from capsviz.app.insight.gallery_panel import GalleryPanel
 from capsviz.app.insight.history_panel import HistoryPanel
 from capsviz.app.insight.invariance_panel import InvariancePanel, sweep_values
 from capsviz.app.insight.keeper import Keeper
+from capsviz.app.insight.robustness_panel import ROBUSTNESS, RobustnessPanel, RobustnessPresenter
 from capsviz.app.insight.survey_task import SurveyBinding, SurveyResult
 from capsviz.app.insight.two_digits_panel import TwoDigitsPanel
 from capsviz.app.insight.what_panel import WhatPanel
@@ -143,6 +144,10 @@ class InsightPanels(QObject):
         self.surveyor = SurveyBinding(
             lambda: self.model, test_set, survey_limit, cache_folder, self.jobs, synchronous, parent=self
         )
+        self.robustness = RobustnessPanel()
+        self.robustness_presenter = RobustnessPresenter(
+            self.robustness, self.jobs, lambda: self.model, baseline, self.surveyor.digits, synchronous, self
+        )
         self._connect()
 
     def _connect(self) -> None:
@@ -152,6 +157,7 @@ class InsightPanels(QObject):
         self.counterfactuals.imageRequested.connect(self._image_requested)
         self.invariance.transformChanged.connect(self._transform_changed)
         self.invariance.parameterChanged.connect(self._transform_changed)
+        self.invariance.robustnessRequested.connect(self.robustness_presenter.open)
         self.gallery.digitRequested.connect(self.sampleRequested)
         self.gallery.computeRequested.connect(self.start_survey)
         self.surveyor.progress.connect(self._survey_progress)
@@ -389,6 +395,11 @@ class InsightPanels(QObject):
         """Statistics, labels and gallery of the test set, once surveyed."""
         return self.surveyor.result
 
+    def hold_for_drawing(self, drawing: bool) -> None:
+        """While a stroke is drawn the long jobs (survey, robustness) wait: the live view has both cores."""
+        self.surveyor.set_paused(drawing)
+        self.jobs.pause(ROBUSTNESS, drawing)
+
     def start_survey(self) -> None:
         """Survey the test set (cached after the first time) for statistics, labels and the gallery."""
         self.surveyor.start()
@@ -442,4 +453,5 @@ class InsightPanels(QObject):
     def shutdown(self) -> None:
         """Stop background work (call when the window closes)."""
         self.surveyor.cancel()
+        self.robustness.close()
         self.jobs.shutdown(5.0)

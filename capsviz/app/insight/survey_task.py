@@ -116,16 +116,20 @@ class SurveyBinding(QObject):
     def paused(self) -> bool:
         return self.jobs.paused(SURVEY)
 
+    def digits(self) -> tuple[np.ndarray, np.ndarray]:
+        """The test digits surveyed: the ones given, else the shipped test set (read on first use)."""
+        if self.test_set is None:
+            from capsviz.data.mnist import load_shipped_test_set
+
+            self.test_set = load_shipped_test_set()
+        return self.test_set
+
     def start(self) -> None:
         """Begin the survey unless it is running (a finished one is simply run again from the cache)."""
         model = self.model()
         if model is None or self.running:
             return
-        if self.test_set is None:
-            from capsviz.data.mnist import load_shipped_test_set
-
-            self.test_set = load_shipped_test_set()
-        test_set, limit, folder = self.test_set, self.limit, self.folder
+        test_set, limit, folder = self.digits(), self.limit, self.folder
         self.started = True
         self.jobs.submit(
             SURVEY,

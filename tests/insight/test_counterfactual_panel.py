@@ -15,7 +15,7 @@ def panel(shown, pretrained, routed_digit):
     _, output = routed_digit
     result = counterfactuals(pretrained, output.poses[0, 7].numpy(), 7)
     widget = shown(CounterfactualPanel())
-    widget.set_counterfactuals(result, output.lengths[0].numpy())
+    widget.show_counterfactuals(result, output.lengths[0].numpy())
     return widget, result
 
 

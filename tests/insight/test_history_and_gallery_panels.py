@@ -23,8 +23,8 @@ def test_history_strip_restores_on_click(shown, qtbot):
         lengths[k] = 0.8
         history.add(np.full((28, 28), k / 4, np.float32), lengths, source=f"#{k}")
     panel = shown(HistoryPanel())
-    panel.set_entries(history.entries)
-    panel.set_current(np.eye(10, dtype=np.float32)[5])
+    panel.show_entries(history.entries)
+    panel.show_current(np.eye(10, dtype=np.float32)[5])
     assert panel.strip.count() == 3 and panel.strip.item(0).text() == "2  0.80"
     with qtbot.waitSignal(panel.restoreRequested) as blocker:
         click_item(qtbot, panel.strip, 1)
@@ -59,10 +59,10 @@ def test_gallery_lists_surprises_and_opens_them(shown, qtbot, mnist_test):
         surveyed=100,
     )
     panel = shown(GalleryPanel())
-    panel.set_progress(30, 100)
+    panel.show_progress(30, 100)
     assert panel.progress.isVisible() and not panel.compute_button.isEnabled()
-    panel.set_progress(100, 100)
-    panel.set_gallery(gallery, mnist_test[0])
+    panel.show_progress(100, 100)
+    panel.show_gallery(gallery, mnist_test[0])
     assert [panel.list.item(k).text() for k in range(panel.list.count())] == ["4→9", "3→5"]
     assert "2 mistakes (98.00% right)" in panel.summary.text()
     assert "true 4, predicted 9" in panel.list.item(0).toolTip()
@@ -72,5 +72,5 @@ def test_gallery_lists_surprises_and_opens_them(shown, qtbot, mnist_test):
     panel.kind_box.setCurrentIndex(1)
     assert panel.list.count() == 1 and panel.list.item(0).text() == "1 (7?)"
     with qtbot.waitSignal(panel.computeRequested):
-        panel.set_gallery(None, None)
+        panel.show_gallery(None, None)
         panel.compute_button.click()

@@ -33,8 +33,8 @@ def test_report_and_sweep_are_drawn(shown, pretrained, digit_image):
     report = invariance_report(pretrained, digit_image, transform)
     sweep = invariance_sweep(pretrained, digit_image, transform, "rotation", sweep_values("rotation", 7))
     panel.set_transform(transform)
-    panel.set_report(report)
-    panel.set_sweep(sweep)
+    panel.show_report(report)
+    panel.show_sweep(sweep)
     np.testing.assert_array_equal(panel.moved_item.image, report.moved)
     np.testing.assert_array_equal(panel.original_item.image, digit_image)
     np.testing.assert_allclose(panel.length_bars.heights(1), report.lengths)
@@ -54,10 +54,10 @@ def test_the_cnn_is_drawn_dashed_beside_the_capsules_over_the_same_range(shown, 
     panel = shown(InvariancePanel())
     values = sweep_values("rotation")
     sweep = invariance_sweep(pretrained, digit_image, Transform(), "rotation", values, BaselineCNN().eval())
-    panel.set_sweep(sweep)
+    panel.show_sweep(sweep)
     xs, ys = panel.cnn_curve.getData()
     np.testing.assert_allclose(xs, values)
     np.testing.assert_allclose(ys, sweep.cnn[:, 7], atol=1e-6)  # the 7's probability, like its bold curve
     assert "CNN dashed" in panel.sweep_plot.titleLabel.text
-    panel.set_sweep(invariance_sweep(pretrained, digit_image, Transform(), "rotation", values))
+    panel.show_sweep(invariance_sweep(pretrained, digit_image, Transform(), "rotation", values))
     assert panel.cnn_curve.getData()[0] is None or len(panel.cnn_curve.getData()[0]) == 0

@@ -24,7 +24,7 @@ def test_the_panel_draws_both_digits_their_lengths_and_the_coupling(shown, mnist
     torch.manual_seed(1)
     result = read_two(CapsNet(input_size=36).eval(), pair_of(mnist_test))
     panel = shown(TwoDigitsPanel())
-    panel.set_result(result)
+    panel.show_result(result)
     assert panel.pair_item.image.shape == (36, 36, 3)
     np.testing.assert_allclose(panel.bars.opts["height"], result.lengths)
     first, second = result.winners

@@ -36,9 +36,9 @@ def test_distributions_bands_and_current_value(shown, pretrained, routed_digit, 
     _, output = routed_digit
     pose = output.poses[0, 7].numpy() + 0.05
     panel.set_digit(7)
-    panel.set_stats(stats)
-    panel.set_labels(labels_naming(3, "slant"))
-    panel.set_pose(pose, figure4(pretrained, pose, 7))
+    panel.show_stats(stats)
+    panel.show_labels(labels_naming(3, "slant"))
+    panel.show_pose(pose, figure4(pretrained, pose, 7))
     view = panel.dimensions
     np.testing.assert_allclose(view.current_values(), pose, atol=1e-6)
     np.testing.assert_allclose(view.band_edges(), np.column_stack([stats.low[7], stats.high[7]]), atol=1e-6)
@@ -59,7 +59,7 @@ def test_without_statistics_rows_show_plain_pose_values(shown, routed_digit):
     panel = shown(WhatPanel())
     pose = routed_digit[1].poses[0, 7].numpy()
     panel.set_digit(7)
-    panel.set_pose(pose, None)
+    panel.show_pose(pose, None)
     np.testing.assert_allclose(panel.dimensions.drawn_values(), pose, atol=1e-6)
     assert panel.dimensions.title.text() == "pose dimensions of capsule 7"
 
@@ -69,8 +69,8 @@ def test_figure4_view_shows_and_saves_the_grid(shown, pretrained, routed_digit, 
     _, output = routed_digit
     grid = figure4(pretrained, output.poses[0, 7].numpy(), 7)
     panel.set_digit(7)
-    panel.set_labels(labels_naming(0, "stroke width"))
-    panel.set_pose(output.poses[0, 7].numpy(), grid)
+    panel.show_labels(labels_naming(0, "stroke width"))
+    panel.show_pose(output.poses[0, 7].numpy(), grid)
     np.testing.assert_allclose(panel.figure4.mosaic, grid.mosaic())
     left_ticks = panel.figure4.plot.getAxis("left")._tickLevels[0]
     assert left_ticks[0][1] == "d0 ≈ stroke width"
@@ -89,7 +89,7 @@ def test_save_button_asks_for_a_file(shown, pretrained, routed_digit, tmp_path, 
     panel = shown(WhatPanel())
     _, output = routed_digit
     assert not panel.figure4.save_button.isEnabled()
-    panel.set_pose(output.poses[0, 7].numpy(), figure4(pretrained, output.poses[0, 7].numpy(), 7))
+    panel.show_pose(output.poses[0, 7].numpy(), figure4(pretrained, output.poses[0, 7].numpy(), 7))
     target = tmp_path / "chosen.png"
     monkeypatch.setattr(figure4_view.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     panel.figure4.save_button.click()

@@ -13,7 +13,7 @@ from capsviz.app.insight.where_panel import WherePanel
 def panel(shown, routed_digit, digit_image):
     widget = shown(WherePanel())
     analysis = where_analysis(routed_digit[0])
-    widget.set_analysis(analysis, digit_image)
+    widget.show_analysis(analysis, digit_image)
     widget.set_digit(7)
     widget.set_iteration(2)
     return widget, analysis
@@ -66,5 +66,5 @@ def test_clicking_the_drawing_picks_the_nearest_window(panel, qtbot, click_plot)
 
 def test_empty_panel_draws_nothing(shown):
     widget = shown(WherePanel())
-    widget.set_analysis(None, None)
+    widget.show_analysis(None, None)
     assert widget.grid_item.image is None

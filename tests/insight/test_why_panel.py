@@ -11,7 +11,7 @@ from capsviz.app.insight.why_panel import WhyPanel
 def test_charts_show_the_analysis(shown, routed_digit):
     widget = shown(WhyPanel())
     analysis = why_analysis(routed_digit[0])
-    widget.set_analysis(analysis)
+    widget.show_analysis(analysis)
     widget.set_digit(7)
     assert len(widget.histogram_curves) == analysis.iterations
     x, y = widget.histogram_curves[1].getData()
@@ -29,10 +29,10 @@ def test_charts_show_the_analysis(shown, routed_digit):
 def test_picking_a_digit_redraws_and_emits(qtbot, shown, routed_digit):
     widget = shown(WhyPanel())
     analysis = why_analysis(routed_digit[0])
-    widget.set_analysis(analysis)
+    widget.show_analysis(analysis)
     with qtbot.waitSignal(widget.digitChanged) as blocker:
         widget.digit_box.setCurrentIndex(2)
     assert blocker.args == [2]
     np.testing.assert_allclose(widget.histogram_curves[0].getData()[1], analysis.histograms[0, 2])
-    widget.set_analysis(None)
+    widget.show_analysis(None)
     assert widget.histogram_curves == [] and widget.length_bars.heights(1) is None

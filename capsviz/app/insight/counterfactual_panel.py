@@ -150,7 +150,7 @@ class CounterfactualPanel(Responsive, QWidget):
     def selected(self) -> int:
         return self._selected
 
-    def set_counterfactuals(
+    def show_counterfactuals(
         self, result: Counterfactuals | None, original_lengths: np.ndarray | None = None
     ) -> None:
         """Show a new set of counterfactuals; ``original_lengths`` are the input's own lengths."""

@@ -91,21 +91,21 @@ class DimensionView(QWidget):
         )
 
     # public API --------------------------------------------------------
-    def set_progress(self, done: int, total: int) -> None:
+    def show_progress(self, done: int, total: int) -> None:
         """Show how far the test-set survey has got (hidden when done)."""
         self.progress.setVisible(done < total)
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
 
-    def set_stats(self, stats: DimensionStats | None) -> None:
+    def show_stats(self, stats: DimensionStats | None) -> None:
         self._stats = stats
         self._draw()
 
-    def set_labels(self, labels: DimensionLabels | None) -> None:
+    def show_labels(self, labels: DimensionLabels | None) -> None:
         self._labels = labels
         self._draw_names()
 
-    def set_pose(self, pose: np.ndarray | None, digit: int) -> None:
+    def show_pose(self, pose: np.ndarray | None, digit: int) -> None:
         """The steered capsule's current (perturbed) ``[16]`` pose and its digit."""
         self._pose = None if pose is None else np.asarray(pose, np.float64)
         if int(digit) != self._digit:

@@ -78,7 +78,7 @@ class Figure4View(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.view, 1)
 
-    def set_grid(self, grid: Figure4 | None, labels: list[str] | None = None) -> None:
+    def show_grid(self, grid: Figure4 | None, labels: list[str] | None = None) -> None:
         """Show a decoded grid; ``labels`` names the 16 dimensions (``""`` where unnamed)."""
         self._grid, self._labels = grid, labels
         self.save_button.setEnabled(grid is not None)
@@ -100,7 +100,7 @@ class Figure4View(QWidget):
     def set_compact(self, compact: bool) -> None:
         """Plain row numbers (no dimension names) where room is short."""
         self._compact = compact
-        self.set_grid(self._grid, self._labels)
+        self.show_grid(self._grid, self._labels)
 
     @property
     def mosaic(self) -> np.ndarray | None:

@@ -91,7 +91,7 @@ class GalleryPanel(QWidget):
         )
 
     # public API --------------------------------------------------------
-    def set_progress(self, done: int, total: int) -> None:
+    def show_progress(self, done: int, total: int) -> None:
         """Show the survey's progress; the button is disabled while it runs."""
         running = done < total
         self.progress.setVisible(running)
@@ -99,7 +99,7 @@ class GalleryPanel(QWidget):
         self.progress.setValue(done)
         self.compute_button.setEnabled(not running)
 
-    def set_gallery(self, gallery: Gallery | None, images: np.ndarray | None) -> None:
+    def show_gallery(self, gallery: Gallery | None, images: np.ndarray | None) -> None:
         """List the surprises of ``gallery``; ``images`` is the uint8 test set they index."""
         self._gallery, self._images = gallery, images
         self.compute_button.setVisible(gallery is None)

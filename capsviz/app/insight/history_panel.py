@@ -103,7 +103,7 @@ class HistoryPanel(QWidget):
         )
 
     # public API --------------------------------------------------------
-    def set_entries(self, entries: list[HistoryEntry]) -> None:
+    def show_entries(self, entries: list[HistoryEntry]) -> None:
         """Show ``entries`` (newest first)."""
         self._entries = list(entries)
         self.strip.clear()
@@ -120,7 +120,7 @@ class HistoryPanel(QWidget):
             self._compared = None
         self._draw()
 
-    def set_current(self, lengths: np.ndarray | None) -> None:
+    def show_current(self, lengths: np.ndarray | None) -> None:
         """The current input's lengths (drawn against the compared entry)."""
         self._current = None if lengths is None else np.asarray(lengths, np.float32)
         self._draw()
@@ -129,7 +129,7 @@ class HistoryPanel(QWidget):
         self._compared = entry
         self._draw()
 
-    def set_status(self, text: str) -> None:
+    def show_status(self, text: str) -> None:
         """One line about the last export."""
         self.status.setText(text)
 

@@ -211,7 +211,7 @@ class InvariancePanel(Responsive, QWidget):
             self.value_labels[control.name].setText(control.text(slider.value() * control.step))
         self._draw_marker()
 
-    def set_report(self, report: InvarianceReport | None) -> None:
+    def show_report(self, report: InvarianceReport | None) -> None:
         """Show the original and moved input and what the network says about each."""
         if report is None:
             self.length_bars.set([None, None])
@@ -240,7 +240,7 @@ class InvariancePanel(Responsive, QWidget):
             f"<br>length of {j}: {before:.2f} → {after:.2f}"
         )
 
-    def set_sweep(self, sweep: InvarianceSweep | None) -> None:
+    def show_sweep(self, sweep: InvarianceSweep | None) -> None:
         """Lengths of all ten capsules as one control runs over its range."""
         self._sweep = sweep
         if sweep is None:

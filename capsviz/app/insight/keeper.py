@@ -55,7 +55,7 @@ class Keeper(QObject):
         if insight.image is None or insight.trace is None:
             return None
         entry = self.history.add(insight.image, insight.lengths, source or insight.source)
-        self.panel.set_entries(self.history.entries)
+        self.panel.show_entries(self.history.entries)
         return entry
 
     def restore(self, entry: HistoryEntry) -> None:
@@ -93,6 +93,6 @@ class Keeper(QObject):
         try:
             written = action(path)
         except (OSError, ValueError) as exc:
-            self.panel.set_status(f"could not save: {exc}")
+            self.panel.show_status(f"could not save: {exc}")
         else:
-            self.panel.set_status(f"saved {written.name}")
+            self.panel.show_status(f"saved {written.name}")

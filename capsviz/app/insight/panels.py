@@ -295,7 +295,7 @@ class InsightPanels(QObject):
             if self._wanted("why", only):
                 self._draw_why()
             if self._wanted("compare", only):
-                self.compare.set_current(self.lengths)
+                self.compare.show_current(self.lengths)
             if self._wanted("invariance", only):
                 self._compute_invariance()
             if not self.surveyor.started and (self._wanted("gallery", only) or self._wanted("what", only)):
@@ -307,13 +307,13 @@ class InsightPanels(QObject):
 
     def _clear(self) -> None:
         self._set_trace(None)
-        self.where.set_analysis(None, None)
-        self.why.set_analysis(None)
-        self.what.set_pose(None, None)
-        self.counterfactuals.set_counterfactuals(None)
-        self.invariance.set_report(None)
-        self.invariance.set_sweep(None)
-        self.compare.set_current(None)
+        self.where.show_analysis(None, None)
+        self.why.show_analysis(None)
+        self.what.show_pose(None, None)
+        self.counterfactuals.show_counterfactuals(None)
+        self.invariance.show_report(None)
+        self.invariance.show_sweep(None)
+        self.compare.show_current(None)
 
     def _trace_ready(self, result: tuple[int, RoutingTrace]) -> None:
         serial, trace = result
@@ -323,13 +323,13 @@ class InsightPanels(QObject):
 
     def _draw_where(self) -> None:
         if self._fresh("where", self._serial):
-            self.where.set_analysis(where_analysis(self._trace), self.image)
+            self.where.show_analysis(where_analysis(self._trace), self.image)
         self.where.set_digit(self.digit)
         self.where.set_iteration(self._shown_iteration())
 
     def _draw_why(self) -> None:
         if self._fresh("why", self._serial):
-            self.why.set_analysis(why_analysis(self._trace))
+            self.why.show_analysis(why_analysis(self._trace))
         self.why.set_digit(self.digit)
 
     def _pose_job(self, key: str, work: Callable[[CapsNet, np.ndarray, int], object], done: Callable) -> None:
@@ -345,7 +345,7 @@ class InsightPanels(QObject):
 
     def _figure4_ready(self, grid: Figure4) -> None:
         if grid.digit == self.what.digit:
-            self.what.set_pose(grid.pose, grid)
+            self.what.show_pose(grid.pose, grid)
 
     def _compute_counterfactuals(self) -> None:
         self._pose_job("counterfactual", counterfactuals, self._counterfactuals_ready)
@@ -353,7 +353,7 @@ class InsightPanels(QObject):
     def _counterfactuals_ready(self, result: Counterfactuals) -> None:
         if self._fresh("counterfactual_tile", result.source):
             self.counterfactuals.select(result.source)
-        self.counterfactuals.set_counterfactuals(result, self.lengths)
+        self.counterfactuals.show_counterfactuals(result, self.lengths)
 
     def _compute_two_digits(self) -> None:
         settled, model = self.state.settled, self.two_digit_model
@@ -367,7 +367,7 @@ class InsightPanels(QObject):
     def _two_digits_ready(self, result: tuple[int, TwoDigits | None]) -> None:
         serial, reading = result
         if serial == self._serial:  # still the input it was read for
-            self.two_digits.set_result(reading)
+            self.two_digits.show_result(reading)
 
     def _transform_changed(self, *_args: object) -> None:
         self._compute_invariance()
@@ -379,14 +379,14 @@ class InsightPanels(QObject):
         parameter = self.invariance.parameter
         if self._fresh("invariance", (self._serial, transform)):
             self._submit(
-                "invariance", lambda: invariance_report(model, image, transform), self.invariance.set_report
+                "invariance", lambda: invariance_report(model, image, transform), self.invariance.show_report
             )
         if self._fresh("sweep", (self._serial, parameter, transform.with_value(parameter, 0.0))):
             values = sweep_values(parameter)
             self._submit(
                 "sweep",
                 lambda: invariance_sweep(model, image, transform, parameter, values, self.baseline),
-                self.invariance.set_sweep,
+                self.invariance.show_sweep,
             )
 
     # survey ------------------------------------------------------------
@@ -405,21 +405,21 @@ class InsightPanels(QObject):
         self.surveyor.start()
 
     def _survey_progress(self, done: int, total: int, _paused: bool) -> None:
-        self.what.set_progress(done, total)
-        self.gallery.set_progress(done, total)
+        self.what.show_progress(done, total)
+        self.gallery.show_progress(done, total)
 
     def _survey_result(self, result: SurveyResult | None) -> None:
         self.state.set_dimension_survey(
             None if result is None else result.stats, None if result is None else result.labels
         )
         if result is None:
-            self.gallery.set_gallery(None, None)
+            self.gallery.show_gallery(None, None)
             return
-        self.gallery.set_gallery(result.gallery, result.images)
+        self.gallery.show_gallery(result.gallery, result.images)
 
     def _dimension_survey_changed(self) -> None:
-        self.what.set_stats(self.state.dimension_stats)
-        self.what.set_labels(self.state.dimension_labels)
+        self.what.show_stats(self.state.dimension_stats)
+        self.what.show_labels(self.state.dimension_labels)
         self._done.pop("figure4", None)  # the dimension labels on the Figure-4 grid
         if self._trace is not None and self._wanted("what", None):
             self._compute_figure4()

@@ -88,10 +88,10 @@ class TwoDigitsPanel(QWidget):
 
     def show_message(self, text: str) -> None:
         """No result to draw (no two-digit model, nothing on the canvas): say why."""
-        self.set_result(None)
+        self.show_result(None)
         self.summary.setText(text)
 
-    def set_result(self, result: TwoDigits | None) -> None:
+    def show_result(self, result: TwoDigits | None) -> None:
         self._result = result
         if result is None:
             self.pair_item.clear()

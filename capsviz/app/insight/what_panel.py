@@ -76,21 +76,21 @@ class WhatPanel(Responsive, QWidget):
         with QSignalBlocker(self.digit_box):
             self.digit_box.setCurrentIndex(self._digit)
 
-    def set_stats(self, stats: DimensionStats | None) -> None:
-        self.dimensions.set_stats(stats)
+    def show_stats(self, stats: DimensionStats | None) -> None:
+        self.dimensions.show_stats(stats)
 
-    def set_labels(self, labels: DimensionLabels | None) -> None:
+    def show_labels(self, labels: DimensionLabels | None) -> None:
         self._labels = labels
-        self.dimensions.set_labels(labels)
+        self.dimensions.show_labels(labels)
 
-    def set_progress(self, done: int, total: int) -> None:
-        self.dimensions.set_progress(done, total)
+    def show_progress(self, done: int, total: int) -> None:
+        self.dimensions.show_progress(done, total)
 
-    def set_pose(self, pose: np.ndarray | None, grid: Figure4 | None) -> None:
+    def show_pose(self, pose: np.ndarray | None, grid: Figure4 | None) -> None:
         """The current (perturbed) ``[16]`` pose of capsule :attr:`digit` and its Figure-4 grid."""
-        self.dimensions.set_pose(pose, self._digit)
+        self.dimensions.show_pose(pose, self._digit)
         names = None if self._labels is None else [self._labels.label(self._digit, d) for d in range(16)]
-        self.figure4.set_grid(grid, names)
+        self.figure4.show_grid(grid, names)
 
     def _digit_picked(self, digit: int) -> None:
         self._digit = digit

@@ -177,7 +177,7 @@ class WherePanel(Responsive, QWidget):
         place(self.view.ci, [(self.input_plot, 0, 0), (self.grid_plot, 0, 1), votes], stretch)
 
     # public API --------------------------------------------------------
-    def set_analysis(self, analysis: WhereAnalysis | None, image: np.ndarray | None = None) -> None:
+    def show_analysis(self, analysis: WhereAnalysis | None, image: np.ndarray | None = None) -> None:
         """Show a new image's folded routing (``image`` is the ``[28, 28]`` network input)."""
         self._analysis = analysis
         self._image = None if image is None else np.asarray(image, np.float32)

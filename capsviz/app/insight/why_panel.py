@@ -130,7 +130,7 @@ class WhyPanel(Responsive, QWidget):
         cells = [(k, 0) for k in range(4)] if narrow else [(0, 0), (0, 1), (1, 0), (1, 1)]
         place(self.view.ci, [(plot, row, col) for plot, (row, col) in zip(plots, cells, strict=True)])
 
-    def set_analysis(self, analysis: WhyAnalysis | None) -> None:
+    def show_analysis(self, analysis: WhyAnalysis | None) -> None:
         """Show the routing story of a new image."""
         self._analysis = analysis
         self._redraw()

@@ -73,7 +73,7 @@ class NetworkInputView(PixelImage):
         self.width_toggle.setToolTip(WIDTH_HELP)
 
     def show_input(self, image: np.ndarray | None) -> None:
-        self.set_array(image)
+        self.show_array(image)
 
     def show_width(self, how: str | None) -> None:
         """Say how the stroke width of the input on show was treated (``Preprocessed.width``)."""
@@ -84,7 +84,7 @@ class NetworkInputView(PixelImage):
         """Tint by ``strength`` ([28, 28] in [0, 1], NaN where no capsule looks); None removes it."""
         self._overlay = None if strength is None else np.asarray(strength, np.float32).copy()
         self._tint = None if strength is None else tint_qimage(self._overlay)
-        self.set_caption(CAPTION if strength is None else f"c_ij → capsule {digit}{note}")
+        self.show_caption(CAPTION if strength is None else f"c_ij → capsule {digit}{note}")
         self.update()
 
     def overlay(self) -> np.ndarray | None:

@@ -49,7 +49,7 @@ class PixelImage(QWidget):
         """The array on display (a copy), or None."""
         return None if self._array is None else self._array.copy()
 
-    def set_array(self, array: np.ndarray | None) -> None:
+    def show_array(self, array: np.ndarray | None) -> None:
         self._array = None if array is None else np.asarray(array, np.float32).copy()
         self._pixels = (
             None if array is None else (np.clip(self._array, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
@@ -74,7 +74,7 @@ class PixelImage(QWidget):
             self._image = QImage(data.data, side, side, side, QImage.Format.Format_Grayscale8).copy()
         return self._image
 
-    def set_caption(self, caption: str) -> None:
+    def show_caption(self, caption: str) -> None:
         self._caption = caption
         self.update()
 

@@ -30,7 +30,7 @@ class ReconstructionView(QWidget):
 
     def show_reconstructions(self, images: tuple[np.ndarray, np.ndarray] | None, digit: int | None) -> None:
         original, perturbed = (None, None) if images is None else images
-        self.original.set_array(original)
-        self.perturbed.set_array(perturbed)
-        self.original.set_caption("reconstruction" if digit is None else f"capsule {digit} as seen")
-        self.perturbed.set_caption("perturbed" if digit is None else f"capsule {digit} perturbed")
+        self.original.show_array(original)
+        self.perturbed.show_array(perturbed)
+        self.original.show_caption("reconstruction" if digit is None else f"capsule {digit} as seen")
+        self.perturbed.show_caption("perturbed" if digit is None else f"capsule {digit} perturbed")

@@ -1,15 +1,22 @@
-"""What (c): name each pose dimension after the image property it changes most.
+"""What (c): name each pose dimension after the image change it causes — only when the evidence says so.
 
 For every digit capsule and dimension, the dimension is swept over the paper's
-±0.25 around a few real poses, the sweep is decoded, and each property of
-:mod:`capsviz.analysis.properties` is regressed on the offset. A dimension is
-named after the property that follows it closely (|r| ≥ 0.7) and changes by a
-noticeable amount; "ink" names a dimension only when nothing more specific does.
+±0.25 around many real poses of that class (32 by default), the sweep is
+decoded, and each property of :mod:`capsviz.analysis.properties` is measured.
+A dimension is named after a property only when the property follows the
+offset closely in rank (mean Spearman |ρ| ≥ 0.8 over the starting poses), the
+change is visible (at least one "noticeable" step over the sweep) and it is
+clearly ahead of the next explanation (1.5× its score). Width and height are
+read together: both growing is ``scale``, one up and one down ``height/width``.
+A visible change that no property explains is ``local: <region>`` when most of
+it happens in one ninth of the digit, else ``mixed``; no visible change at all
+leaves the name empty. Each name's *confidence* is the share of starting poses
+whose own sweep alone gets the same name.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +28,20 @@ from capsviz.analysis.properties import PROPERTIES, RELATIVE, image_properties
 from capsviz.analysis.survey import Survey
 from capsviz.model.capsnet import DIGIT_DIM, N_DIGITS, CapsNet
 
-MIN_CORRELATION = 0.7
+MIN_RANK_CORRELATION = 0.8
+MARGIN = 1.5  # the winner's score over the runner-up's
+RIVAL_CORRELATION = 0.5  # a property this correlated, with a visible change, competes for the name
+LOCAL_SHARE = 0.5  # this much of the change in one ninth of the digit: a local change
+LOCAL_BAND_SHARE = 0.65  # or this much in its top, bottom, left or right third
+VISIBLE_CHANGE = 3.0  # total |Δ| of ink over the sweep (pixel values summed) below which nothing changes
+CONFIDENT = 0.75  # names with less confidence are shown as a guess
 # A "noticeable" change of each property; log-ratios for the relative ones.
 NOTICEABLE = {
     "stroke width": 0.5,
     "slant": 0.12,
     "scale": np.log(1.08),
+    "width": np.log(1.1),
+    "height": np.log(1.1),
     "height/width": np.log(1.12),
     "position x": 1.0,
     "position y": 1.0,
@@ -36,66 +51,211 @@ PHRASES = {
     "stroke width": ("strokes thicker", "strokes thinner"),
     "slant": ("the digit lean right", "the digit lean left"),
     "scale": ("the digit larger", "the digit smaller"),
+    "width": ("the digit wider", "the digit narrower"),
+    "height": ("the digit taller", "the digit shorter"),
     "height/width": ("the digit taller and narrower", "the digit wider and lower"),
     "position x": ("the digit move right", "the digit move left"),
     "position y": ("the digit move down", "the digit move up"),
     "ink": ("more ink", "less ink"),
 }
-SAMPLES_PER_DIGIT = 4
+REGIONS = (
+    ("top-left", "top", "top-right"),
+    ("left", "centre", "right"),
+    ("bottom-left", "bottom", "bottom-right"),
+)
+MIXED = "mixed"
+SAMPLES_PER_DIGIT = 32
+LABELS_VERSION = 2  # in the cache file's name: labels named another way are computed again
 
 
 @dataclass
 class DimensionLabels:
-    """A short name for every (digit capsule, dimension).
+    """A short name for every (digit capsule, dimension), with the evidence behind it.
 
     Attributes
     ----------
     names : np.ndarray
-        ``[10, 16]`` property name, or ``""`` when no property explains the dimension.
+        ``[10, 16]`` a property name, ``"local: <region>"``, ``"mixed"``, or ``""`` when the
+        dimension changes nothing visible.
     correlation : np.ndarray
-        ``[10, 16, P]`` Pearson r between offset and each property of :data:`PROPERTIES`.
+        ``[10, 16, P]`` mean Spearman ρ between offset and each property of :data:`PROPERTIES`.
     effect : np.ndarray
         ``[10, 16, P]`` change over the ±0.25 sweep, in noticeable steps (signed).
+    confidence : np.ndarray
+        ``[10, 16]`` share of the starting poses whose own sweep gets the same name.
     """
 
     names: np.ndarray
     correlation: np.ndarray
     effect: np.ndarray
+    confidence: np.ndarray = field(default_factory=lambda: np.ones((N_DIGITS, DIGIT_DIM), np.float32))
 
     def label(self, digit: int, dim: int) -> str:
-        """``"≈ stroke width"``, or ``""`` when the dimension mixes several changes."""
+        """``"≈ stroke width"``; ``"slant?"`` when not confident; ``"mixed"``, ``"local: top"``; or ``""``."""
         name = str(self.names[digit, dim])
-        return f"≈ {name}" if name else ""
+        if not name or name == MIXED:
+            return name
+        if float(self.confidence[digit, dim]) < CONFIDENT:
+            return f"{name}?"
+        return name if name.startswith("local") else f"≈ {name}"
 
     def describe(self, digit: int, dim: int) -> str:
-        """One sentence for a tooltip: what raising this dimension does."""
+        """One sentence for a tooltip: what raising this dimension does, and how sure the name is."""
         name = str(self.names[digit, dim])
+        sure = f"{float(self.confidence[digit, dim]):.0%} of the starting digits agree"
         if not name:
-            return f"dimension {dim} of capsule {digit} changes several properties at once"
+            return f"dimension {dim} of capsule {digit} changes nothing visible over ±0.25"
+        if name == MIXED:
+            return f"dimension {dim} of capsule {digit} changes several properties at once ({sure})"
+        if name.startswith("local"):
+            return f"dimension {dim} of capsule {digit} changes the digit only at its {name[7:]} ({sure})"
         k = PROPERTIES.index(name)
         up, down = PHRASES[name]
         r = float(self.correlation[digit, dim, k])
-        return (
-            f"raising dimension {dim} makes {up if self.effect[digit, dim, k] > 0 else down} (r = {r:+.2f})"
-        )
+        way = up if self.effect[digit, dim, k] > 0 else down
+        return f"raising dimension {dim} makes {way} (ρ = {r:+.2f}; {sure})"
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return {"names": self.names.astype(str), "correlation": self.correlation, "effect": self.effect}
+        return {
+            "names": self.names.astype(str),
+            "correlation": self.correlation,
+            "effect": self.effect,
+            "confidence": self.confidence,
+        }
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> DimensionLabels:
-        return cls(arrays["names"].astype(str), arrays["correlation"], arrays["effect"])
+        confidence = arrays.get("confidence")
+        names = arrays["names"].astype(str)
+        if confidence is None:
+            confidence = np.ones(names.shape, np.float32)
+        return cls(names, arrays["correlation"], arrays["effect"], confidence)
 
 
 def _measure(images: np.ndarray) -> np.ndarray:
     """``[..., 28, 28]`` → ``[..., P]`` properties, log-ratios for the relative ones."""
     flat = images.reshape(-1, *images.shape[-2:])
     props = image_properties(flat)
-    columns = [np.log(props[name]) if name in RELATIVE else props[name] for name in PROPERTIES]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns = [np.log(props[name]) if name in RELATIVE else props[name] for name in PROPERTIES]
     return np.stack(columns, axis=-1).reshape(*images.shape[:-2], len(PROPERTIES))
 
 
-def label_sweeps(sweeps: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ranks(values: np.ndarray, axis: int) -> np.ndarray:
+    """Ranks 0 … n−1 along ``axis`` (exact ties are rare in measured sweeps; a flat property is set aside)."""
+    return np.argsort(np.argsort(values, axis=axis, kind="stable"), axis=axis, kind="stable").astype(
+        np.float64
+    )
+
+
+def _spearman(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Spearman ρ of ``values [..., S, P]`` against ``offsets [S]`` (0 where a property does not vary)."""
+    finite = np.where(np.isfinite(values), values, np.nanmean(values, axis=-2, keepdims=True))
+    rounded = np.round(np.nan_to_num(finite), 9)  # equal values rank as ties, not by float noise
+    ranks = _ranks(rounded, axis=-2)
+    ranks -= ranks.mean(axis=-2, keepdims=True)
+    o = _ranks(offsets, axis=0) - (len(offsets) - 1) / 2
+    cov = (ranks * o[:, None]).sum(axis=-2)
+    norm = np.sqrt((ranks**2).sum(axis=-2) * (o**2).sum())
+    flat = np.ptp(rounded, axis=-2) == 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(flat | (norm == 0), 0.0, cov / norm)
+
+
+def _effects(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Least-squares change of each property over the sweep, in noticeable steps: ``[..., P]``."""
+    centred_o = offsets - offsets.mean()
+    centred_v = values - np.nanmean(values, axis=-2, keepdims=True)
+    valid = np.isfinite(centred_v)
+    o = np.where(valid, centred_o[:, None], 0.0)
+    cov = np.where(valid, centred_v, 0.0) * o
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = np.nan_to_num(cov.sum(axis=-2) / (o * o).sum(axis=-2))
+    units = np.array([NOTICEABLE[name] for name in PROPERTIES])
+    return slope * (offsets.max() - offsets.min()) / units
+
+
+def _candidates(rho: np.ndarray, effect: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Each explanation of a visible change: name → (|ρ|, score |ρ|·|effect|).
+
+    Width and height are read as one explanation: ``scale`` when both move the
+    same way, ``height/width`` when they move apart, else the one that moves.
+    """
+    index = {name: k for k, name in enumerate(PROPERTIES)}
+    visible = np.abs(effect) >= 1.0
+    found: dict[str, tuple[float, float]] = {}
+    for name in ("stroke width", "slant", "position x", "position y", "ink"):
+        k = index[name]
+        if visible[k]:
+            found[name] = (abs(rho[k]), abs(rho[k]) * abs(effect[k]))
+    w, h = index["width"], index["height"]
+    wide = visible[w] and abs(rho[w]) >= RIVAL_CORRELATION
+    tall = visible[h] and abs(rho[h]) >= RIVAL_CORRELATION
+    if wide and tall:
+        name = "scale" if np.sign(effect[w]) == np.sign(effect[h]) else "height/width"
+        both = min(abs(rho[w]), abs(rho[h]))
+        found[name] = (both, both * max(abs(effect[w]), abs(effect[h])))
+    elif wide or tall:
+        k = w if wide else h
+        found[PROPERTIES[k]] = (abs(rho[k]), abs(rho[k]) * abs(effect[k]))
+    return found
+
+
+def _decide(rho: np.ndarray, effect: np.ndarray, local: str, visible: bool) -> str:
+    """The name one set of evidence supports (see the module docstring).
+
+    Ink changes with almost everything, so it names a dimension only when nothing else moves.
+    """
+    if not visible:
+        return ""
+    found = _candidates(rho, effect)
+    specific = {name: value for name, value in found.items() if name != "ink"}
+    pool = specific or found
+    if pool:
+        ranked = sorted(pool.items(), key=lambda item: -item[1][1])
+        best, (best_rho, score) = ranked[0]
+        runner_up = ranked[1][1][1] if len(ranked) > 1 else 0.0
+        if best_rho >= MIN_RANK_CORRELATION and score >= MARGIN * runner_up:
+            return best
+    return local or MIXED
+
+
+def _locality(start_images: np.ndarray, sweep: np.ndarray) -> tuple[str, float]:
+    """Where the sweep changes the digit: ``("local: top", total change)`` or ``("", total change)``.
+
+    ``sweep [K, S, 28, 28]``; the change is the mean |last − first| decoded image,
+    split over a 3 × 3 grid laid on the ink's box of the unchanged poses (a cell, else a side third).
+    """
+    change = np.abs(sweep[:, -1] - sweep[:, 0]).mean(axis=0)
+    total = float(change.sum())
+    ink = start_images.mean(axis=0)
+    rows, cols = (
+        np.nonzero(ink > 0.2 * ink.max()) if ink.max() > 0 else (np.array([0, 27]), np.array([0, 27]))
+    )
+    top, bottom = rows.min(), rows.max() + 1
+    left, right = cols.min(), cols.max() + 1
+    row_edges = np.linspace(top, bottom, 4).round().astype(int)
+    col_edges = np.linspace(left, right, 4).round().astype(int)
+    shares = np.array(
+        [
+            [change[row_edges[i] : row_edges[i + 1], col_edges[j] : col_edges[j + 1]].sum() for j in range(3)]
+            for i in range(3)
+        ]
+    ) / max(total, 1e-9)
+    i, j = np.unravel_index(int(shares.argmax()), shares.shape)
+    if shares[i, j] >= LOCAL_SHARE:
+        return f"local: {REGIONS[i][j]}", total
+    rows, cols = shares.sum(axis=1), shares.sum(axis=0)
+    for part, names in ((rows, ("top", "", "bottom")), (cols, ("left", "", "right"))):
+        k = int(part.argmax())
+        if part[k] >= LOCAL_BAND_SHARE and names[k]:
+            return f"local: {names[k]}", total
+    return "", total
+
+
+def label_sweeps(
+    sweeps: np.ndarray, offsets: np.ndarray, with_confidence: bool = False
+) -> tuple[np.ndarray, ...]:
     """Name the dimensions behind decoded sweeps.
 
     Parameters
@@ -103,46 +263,41 @@ def label_sweeps(sweeps: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, n
     sweeps : np.ndarray
         ``[D, K, S, 28, 28]``: for each of D dimensions, K starting poses decoded at S offsets.
     offsets : np.ndarray
-        ``[S]`` the offsets.
+        ``[S]`` the offsets (increasing).
+    with_confidence : bool
+        Also return ``confidence [D]``, the share of starting poses whose own sweep gets the same name.
 
     Returns
     -------
-    names : ``[D]`` str, correlation : ``[D, P]``, effect : ``[D, P]``
+    names : ``[D]`` str, correlation : ``[D, P]`` (mean Spearman ρ), effect : ``[D, P]``
+    (and confidence ``[D]``).
     """
-    values = _measure(sweeps)  # [D, K, S, P]
     offsets = np.asarray(offsets, np.float64)
-    centred_o = offsets - offsets.mean()
-    centred_v = values - np.nanmean(values, axis=2, keepdims=True)
-    valid = np.isfinite(centred_v)
-    centred_v = np.where(valid, centred_v, 0.0)
-    o = np.where(valid, centred_o[None, None, :, None], 0.0)
-    cov = (centred_v * o).sum(axis=(1, 2))  # [D, P]
-    var_o = (o * o).sum(axis=(1, 2))
-    var_v = (centred_v * centred_v).sum(axis=(1, 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        correlation = np.nan_to_num(cov / np.sqrt(var_o * var_v))
-        slope = np.nan_to_num(cov / var_o)
-    units = np.array([NOTICEABLE[name] for name in PROPERTIES])
-    effect = slope * (offsets.max() - offsets.min()) / units
-    names = np.array([_pick(correlation[d], effect[d]) for d in range(len(values))], dtype=str)
-    return names, correlation.astype(np.float32), effect.astype(np.float32)
+    values = _measure(sweeps)  # [D, K, S, P]
+    rho_each = _spearman(offsets, values)  # [D, K, P]
+    effect_each = _effects(offsets, values)  # [D, K, P]
+    correlation = rho_each.mean(axis=1)
+    effect = np.nanmedian(effect_each, axis=1)
+    middle = len(offsets) // 2
+    names, confidence = [], []
+    for d in range(len(values)):
+        local, total = _locality(sweeps[d, :, middle], sweeps[d])
+        name = _decide(correlation[d], effect[d], local, total >= VISIBLE_CHANGE)
+        names.append(name)
+        if with_confidence:
+            agree = []
+            for k in range(sweeps.shape[1]):
+                own_local, own_total = _locality(sweeps[d, k : k + 1, middle], sweeps[d, k : k + 1])
+                own = _decide(rho_each[d, k], effect_each[d, k], own_local, own_total >= VISIBLE_CHANGE)
+                agree.append(own == name)
+            confidence.append(float(np.mean(agree)))
+    result = (np.array(names, dtype=str), correlation.astype(np.float32), effect.astype(np.float32))
+    return (*result, np.array(confidence, np.float32)) if with_confidence else result
 
 
-def _pick(correlation: np.ndarray, effect: np.ndarray) -> str:
-    """The strongest specific property that qualifies, else ink, else nothing."""
-    qualifies = (np.abs(correlation) >= MIN_CORRELATION) & (np.abs(effect) >= 1.0)
-    score = np.where(qualifies, np.abs(correlation) * np.abs(effect), 0.0)
-    ink = PROPERTIES.index("ink")
-    specific = score.copy()
-    specific[ink] = 0.0
-    if specific.max() > 0:
-        return PROPERTIES[int(specific.argmax())]
-    return "ink" if score[ink] > 0 else ""
-
-
-def _starting_poses(survey: Survey, digit: int, count: int) -> np.ndarray:
-    """Up to ``count`` poses of correctly classified digits of this class (``[K, 16]``)."""
-    rows = np.flatnonzero(survey.correct & (survey.labels == digit))[:count]
+def _starting_poses(survey: Survey, digit: int, count: int, skip: int = 0) -> np.ndarray:
+    """``[K, 16]`` poses of right answers of this class: ``count`` of them, after the first ``skip``."""
+    rows = np.flatnonzero(survey.correct & (survey.labels == digit))[skip : skip + count]
     if len(rows) == 0:
         return np.zeros((1, DIGIT_DIM), np.float32)
     return survey.poses[rows, digit]
@@ -150,32 +305,41 @@ def _starting_poses(survey: Survey, digit: int, count: int) -> np.ndarray:
 
 @torch.no_grad()
 def auto_labels(
-    model: CapsNet, survey: Survey, samples_per_digit: int = SAMPLES_PER_DIGIT
+    model: CapsNet, survey: Survey, samples_per_digit: int = SAMPLES_PER_DIGIT, skip: int = 0
 ) -> DimensionLabels:
-    """Label all 10 × 16 dimensions of ``model`` using poses from ``survey``."""
+    """Label all 10 × 16 dimensions of ``model``, sweeping from ``samples_per_digit`` right answers per class.
+
+    ``skip`` starts after that many right answers (two disjoint sets of starting
+    digits, to see whether the names depend on which digits were used).
+    """
     offsets = PAPER_OFFSETS
-    names = np.empty((N_DIGITS, DIGIT_DIM), dtype=f"<U{max(map(len, PROPERTIES))}")
+    names = np.empty((N_DIGITS, DIGIT_DIM), dtype="<U24")
     correlation = np.zeros((N_DIGITS, DIGIT_DIM, len(PROPERTIES)), np.float32)
     effect = np.zeros_like(correlation)
+    confidence = np.zeros((N_DIGITS, DIGIT_DIM), np.float32)
     eye = np.eye(DIGIT_DIM, dtype=np.float32)
+    side = model.input_size
     for digit in range(N_DIGITS):
-        start = _starting_poses(survey, digit, samples_per_digit)  # [K, 16]
+        start = _starting_poses(survey, digit, samples_per_digit, skip)  # [K, 16]
         poses = start[None, :, None, :] + offsets[None, None, :, None] * eye[:, None, None, :]  # [D,K,S,16]
         flat = torch.from_numpy(poses.reshape(-1, DIGIT_DIM).astype(np.float32)).to(model.device)
-        images = model.decode(flat, digit).float().cpu().numpy().reshape(*poses.shape[:3], 28, 28)
-        names[digit], correlation[digit], effect[digit] = label_sweeps(images, offsets)
-    return DimensionLabels(names, correlation, effect)
+        images = model.decode(flat, digit).float().cpu().numpy().reshape(*poses.shape[:3], side, side)
+        names[digit], correlation[digit], effect[digit], confidence[digit] = label_sweeps(
+            images, offsets, with_confidence=True
+        )
+    return DimensionLabels(names, correlation, effect, confidence)
 
 
 def load_or_compute_labels(model: CapsNet, survey: Survey, folder: Path | None = None) -> DimensionLabels:
     """:func:`auto_labels`, cached per weights file and image set.
 
-    The sweeps start from the first few right answers of each class, so a survey
+    The sweeps start from the first right answers of each class, so a survey
     that grew later (more digits of the same set) reuses the labels.
     """
-    path = (folder or cache_dir()) / f"labels-{model_key(model)}-{survey.source}-{SAMPLES_PER_DIGIT}.npz"
+    key = f"{model_key(model)}-{survey.source}-{SAMPLES_PER_DIGIT}-v{LABELS_VERSION}"
+    path = (folder or cache_dir()) / f"labels-{key}.npz"
     cached = load_arrays(path)
-    if cached is not None and {"names", "correlation", "effect"} <= set(cached):
+    if cached is not None and {"names", "correlation", "effect", "confidence"} <= set(cached):
         return DimensionLabels.from_arrays(cached)
     labels = auto_labels(model, survey)
     save_arrays(path, labels.to_arrays())

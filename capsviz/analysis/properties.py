@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 
-PROPERTIES = ("stroke width", "slant", "scale", "height/width", "position x", "position y", "ink")
+PROPERTIES = (
+    "stroke width",
+    "slant",
+    "scale",
+    "width",
+    "height",
+    "height/width",
+    "position x",
+    "position y",
+    "ink",
+)
 # Properties measured as log-ratios (a change of 10 % means the same at any size).
-RELATIVE = frozenset({"scale", "height/width", "ink"})
+RELATIVE = frozenset({"scale", "width", "height", "height/width", "ink"})
 
 
 def image_properties(images: np.ndarray) -> dict[str, np.ndarray]:
@@ -20,6 +30,7 @@ def image_properties(images: np.ndarray) -> dict[str, np.ndarray]:
     - stroke width: 2·ink / perimeter, with the perimeter as total gradient (px);
     - slant: how far x moves per pixel of y (positive leans right, like "/");
     - scale: RMS radius of the ink after removing the slant (px);
+    - width, height: horizontal (after removing the slant) and vertical RMS spread of the ink (px);
     - height/width: vertical over horizontal spread after removing the slant;
     - position x, y: centre of mass (px, y downwards);
     - ink: total ink (sum of pixel values).
@@ -49,6 +60,8 @@ def image_properties(images: np.ndarray) -> dict[str, np.ndarray]:
         "stroke width": 2 * mass / np.where(perimeter > 1e-9, perimeter, np.nan),
         "slant": -mu_xy / mu_yy,
         "scale": np.sqrt(mu_xx_upright + mu_yy),
+        "width": np.sqrt(mu_xx_upright),
+        "height": np.sqrt(mu_yy),
         "height/width": np.sqrt(mu_yy / mu_xx_upright),
         "position x": cx,
         "position y": cy,

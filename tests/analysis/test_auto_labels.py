@@ -70,7 +70,7 @@ def test_labels_describe_direction_and_round_trip():
     correlation[3, 4, 1], effect[3, 4, 1] = -0.95, -2.0
     labels = autolabel.DimensionLabels(names, correlation, effect)
     assert labels.label(3, 4) == "≈ slant" and labels.label(3, 5) == ""
-    assert "lean left" in labels.describe(3, 4) and "r = -0.95" in labels.describe(3, 4)
+    assert "lean left" in labels.describe(3, 4) and "ρ = -0.95" in labels.describe(3, 4)
     back = autolabel.DimensionLabels.from_arrays(labels.to_arrays())
     assert back.names.tolist() == names.tolist()
 
@@ -78,7 +78,10 @@ def test_labels_describe_direction_and_round_trip():
 def test_model_labels_are_cached(pretrained, small_survey, tmp_path):
     labels = autolabel.load_or_compute_labels(pretrained, small_survey, folder=tmp_path)
     assert labels.names.shape == (10, 16)
-    assert set(labels.names.ravel()) <= {*PROPERTIES, ""}
+    assert all(
+        name in {*PROPERTIES, "", "mixed"} or name.startswith("local: ") for name in labels.names.ravel()
+    )
+    assert ((labels.confidence >= 0) & (labels.confidence <= 1)).all()
     assert np.isfinite(labels.correlation).all()
     assert len(list(tmp_path.glob("labels-*.npz"))) == 1
     again = autolabel.load_or_compute_labels(pretrained, small_survey, folder=tmp_path)

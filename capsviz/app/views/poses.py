@@ -31,7 +31,15 @@ LABEL_WIDTH = 66
 
 RANGE_SOURCES = (("paper", "±0.25 paper"), ("data", "±2σ data"))
 # Shorter names for the slider rows, so a label fits beside its slider; tooltips keep the full name.
-COMPACT = {"stroke width": "thick", "height/width": "h : w", "position x": "x", "position y": "y"}
+COMPACT = {
+    "stroke width": "thick",
+    "height/width": "h : w",
+    "position x": "x",
+    "position y": "y",
+    "width": "wide",
+    "height": "tall",
+    "local: ": "at ",
+}
 
 
 def _format(value: float) -> str:

@@ -18,7 +18,7 @@ shot two-digits --panel two-digits --pair 8 --panel-only
 shot drawn-as-drawn --sample 18 --drawn 0.15 --draw-only --as-drawn
 shot drawn-mnist-width --sample 18 --drawn 0.15 --draw-only
 
-digit=$(mktemp --suffix=.png)
+digit="$(mktemp -d)/MNIST test 0.png"
 python - "$digit" <<'PY'
 import sys
 from PIL import Image
@@ -26,5 +26,5 @@ from capsviz.data.mnist import load_shipped_test_set
 Image.fromarray(load_shipped_test_set()[0][0]).save(sys.argv[1])
 PY
 capsviz perturb "$digit" --labels --out "$out/insight-figure4.png"
-rm -f "$digit"
+rm -r "$(dirname "$digit")"
 capsviz robustness --limit 2000 --out "$out/robustness.png" > /dev/null

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
 
 from capsviz.analysis.autolabel import DimensionLabels
 from capsviz.analysis.dimensions import dimension_stats
@@ -98,3 +99,21 @@ def test_save_button_asks_for_a_file(shown, pretrained, routed_digit, tmp_path, 
     bad.parent.parent.write_text("a file, not a folder")
     assert panel.figure4.export_png(bad) is None
     assert "could not save" in panel.figure4.status.text()
+
+
+def test_the_grid_opens_large_in_its_own_window(
+    shown, pretrained, routed_digit, qtbot
+):
+    panel = shown(WhatPanel(), (1000, 640))
+    pose = routed_digit[1].poses[0, 7].numpy()
+    panel.set_digit(7)
+    panel.show_pose(pose, figure4(pretrained, pose, 7))
+    bottom = [label for _, label in panel.figure4.plot.getAxis("bottom")._tickLevels[0]]
+    assert bottom == ["−0.25", "0", "+0.25"], "three offsets named: they never run into each other"
+    qtbot.mouseClick(panel.figure4.enlarge_button, Qt.MouseButton.LeftButton)
+    big = panel.figure4.enlarged
+    assert big.isVisible() and big.width() >= 800 and not big.enlarge_button.isVisible()
+    np.testing.assert_allclose(big.mosaic, panel.figure4.mosaic)
+    panel.show_pose(pose, figure4(pretrained, pose, 3))
+    assert big.plot.titleLabel.text.endswith("capsule 3"), "the window follows the capsule on show"
+    big.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -28,13 +28,10 @@ TILE = 28
 
 
 def _offset_ticks(offsets: np.ndarray) -> list[tuple[float, str]]:
-    """Every other column labelled (−0.2, −0.1, 0, …) so the numbers never collide."""
+    """The two ends and the centre labelled (−0.25, 0, +0.25): at any width the numbers never collide."""
     centre = int(np.argmin(np.abs(offsets)))
-    return [
-        ((c + 0.5) * TILE, f"{o:+.1f}".replace("-", "−") if c != centre else "0")
-        for c, o in enumerate(offsets)
-        if (c - centre) % 2 == 0
-    ]
+    shown = (0, centre, len(offsets) - 1)
+    return [((c + 0.5) * TILE, f"{offsets[c]:+.2f}".replace("-", "−") if c != centre else "0") for c in shown]
 
 
 class Figure4View(QWidget):
@@ -48,8 +45,8 @@ class Figure4View(QWidget):
 
     exported = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, parent: QWidget | None = None, window: bool = False) -> None:
+        super().__init__(parent, Qt.WindowType.Window if window else Qt.WindowType.Widget)
         self.setToolTip(
             "The paper's Figure 4 for the current capsule: row d decodes the pose with dimension d moved "
             "from −0.25 to +0.25; the framed column is the unperturbed reconstruction."
@@ -61,6 +58,14 @@ class Figure4View(QWidget):
         self.save_button.setToolTip("Save this grid, labelled, as a PNG picture.")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self._save_clicked)
+        self.enlarge_button = QPushButton("Enlarge…")
+        self.enlarge_button.setToolTip(
+            "Open the grid in a window of its own, as large as you like (wheel: zoom)."
+        )
+        self.enlarge_button.setEnabled(False)
+        self.enlarge_button.clicked.connect(self.enlarge)
+        self.enlarge_button.setVisible(not window)
+        self.enlarged: Figure4View | None = None
         self.status = QLabel("")
         self.status.setStyleSheet(f"color: {theme.MUTED};")
         self.view = pg.GraphicsLayoutWidget()
@@ -72,6 +77,7 @@ class Figure4View(QWidget):
         self.plot.addItem(self.centre_frame)
         header = QHBoxLayout()
         header.addWidget(self.status, 1)
+        header.addWidget(self.enlarge_button)
         header.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -82,6 +88,9 @@ class Figure4View(QWidget):
         """Show a decoded grid; ``labels`` names the 16 dimensions (``""`` where unnamed)."""
         self._grid, self._labels = grid, labels
         self.save_button.setEnabled(grid is not None)
+        self.enlarge_button.setEnabled(grid is not None)
+        if self.enlarged is not None and self.enlarged.isVisible():
+            self.enlarged.show_grid(grid, labels)
         if grid is None:
             self.image.clear()
             return
@@ -96,6 +105,17 @@ class Figure4View(QWidget):
         self.centre_frame.setRect(grid.centre_column * TILE, 0, TILE, rows * TILE)
         set_title(self.plot, f"Figure 4 · capsule {grid.digit}")
         self.plot.setRange(QRectF(0, 0, cols * TILE, rows * TILE), padding=0.01)
+
+    def enlarge(self) -> None:
+        """Show the grid in its own window (it follows the capsule on show until closed)."""
+        if self.enlarged is None:
+            self.enlarged = Figure4View(self, window=True)
+            self.enlarged.setWindowTitle("capsviz — Figure 4")
+            self.enlarged.resize(900, 1100)
+            self.enlarged.plot.setMouseEnabled(x=True, y=True)
+        self.enlarged.show_grid(self._grid, self._labels)
+        self.enlarged.show()
+        self.enlarged.raise_()
 
     def set_compact(self, compact: bool) -> None:
         """Plain row numbers (no dimension names) where room is short."""

@@ -68,10 +68,10 @@ GAP = 2
 FONT_SIZE = 15
 
 
-ASCII_FALLBACK = str.maketrans({"≈": "~", "−": "-", "±": "+/-"})
+ASCII_FALLBACK = str.maketrans({"≈": "~", "−": "-", "±": "+/-", "→": "->"})
 
 
-def _font(size: int = FONT_SIZE) -> ImageFont.ImageFont:
+def caption_font(size: int = FONT_SIZE) -> ImageFont.ImageFont:
     """DejaVu Sans where installed (it has ≈ and −), else Pillow's built-in font."""
     try:
         return ImageFont.truetype("DejaVuSans.ttf", size)
@@ -79,7 +79,7 @@ def _font(size: int = FONT_SIZE) -> ImageFont.ImageFont:
         return ImageFont.load_default(size=size)
 
 
-def _text(font: ImageFont.ImageFont, text: str) -> str:
+def printable(font: ImageFont.ImageFont, text: str) -> str:
     """``text``, spelled in ASCII when the font is Pillow's built-in one (no ≈ or − glyphs)."""
     return text if "DejaVu" in str(getattr(font, "path", "")) else text.translate(ASCII_FALLBACK)
 
@@ -91,10 +91,10 @@ def _row_names(rows: int, labels: list[str] | None) -> list[str]:
 def grid_origin(grid: Figure4, labels: list[str] | None = None, title: str | None = None) -> tuple[int, int]:
     """``(x, y)`` of the top-left tile in :func:`render_figure4`'s picture."""
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    small = _font(FONT_SIZE - 2)
+    small = caption_font(FONT_SIZE - 2)
     names = _row_names(grid.images.shape[0], labels)
     return 16 + max(
-        int(probe.textlength(_text(small, name), font=small)) for name in names
+        int(probe.textlength(printable(small, name), font=small)) for name in names
     ), 80 if title else 52
 
 
@@ -104,27 +104,29 @@ def render_figure4(
     """A labelled picture of the grid: offsets along the top, dimensions (and labels) down the left."""
     rows, cols = grid.images.shape[:2]
     tile = IMAGE_SIZE * cell
-    font, small = _font(), _font(FONT_SIZE - 2)
+    font, small = caption_font(), caption_font(FONT_SIZE - 2)
     left, top = grid_origin(grid, labels, title)
     width = left + cols * (tile + GAP) + 12
     height = top + rows * (tile + GAP) + 36
     canvas = Image.new("RGB", (width, height), (250, 250, 250))
     draw = ImageDraw.Draw(canvas)
     if title:
-        draw.text((left, 12), _text(font, title), fill=(20, 20, 20), font=font)
+        draw.text((left, 12), printable(font, title), fill=(20, 20, 20), font=font)
     draw.text((left, top - 44), "offset added to the dimension", fill=(90, 90, 90), font=small)
     for c, offset in enumerate(grid.offsets):
         x = left + c * (tile + GAP) + tile // 2
         draw.text(
             (x, top - 8),
-            _text(small, f"{offset:+.2f}".replace("-", "−") if offset else "0"),
+            printable(small, f"{offset:+.2f}".replace("-", "−") if offset else "0"),
             fill=(20, 20, 20),
             font=small,
             anchor="ms",
         )
     for r, name in enumerate(_row_names(rows, labels)):
         y = top + r * (tile + GAP)
-        draw.text((left - 8, y + tile // 2), _text(small, name), fill=(20, 20, 20), font=small, anchor="rm")
+        draw.text(
+            (left - 8, y + tile // 2), printable(small, name), fill=(20, 20, 20), font=small, anchor="rm"
+        )
         for c in range(cols):
             pixels = (np.clip(grid.images[r, c], 0, 1) * 255).astype(np.uint8)
             block = Image.fromarray(pixels, "L").resize((tile, tile), Image.Resampling.NEAREST)

@@ -1,0 +1,74 @@
+"""``capsviz morph A.png B.png --out strip.png``: what lies between two digits, through their capsules."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+from capsviz.analysis.morph import STEPS, morph, render_strip
+from capsviz.commands.common import (
+    CommandError,
+    add_model_options,
+    create_parent_folder,
+    load_model_from_args,
+    report_error,
+)
+from capsviz.data.images import ImageError, load_image
+from capsviz.data.preprocess import preprocess_stages
+from capsviz.model.weights import atomic_write_bytes
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``morph`` sub-command."""
+    parser = subparsers.add_parser(
+        "morph",
+        help="morph one digit into another through their winning capsules and save the strip as PNG",
+        description=(
+            "Classify A and B, interpolate their winning capsules (the pose, for one class; the mass from "
+            "one capsule to the other, for two), decode every step, feed it back into the network and save "
+            "the captioned strip as a PNG."
+        ),
+    )
+    parser.add_argument("first", metavar="A", help="a picture of the first digit")
+    parser.add_argument("second", metavar="B", help="a picture of the second digit")
+    parser.add_argument("--out", "-o", metavar="FILE", default="morph.png", help="PNG to write")
+    parser.add_argument("--steps", type=int, default=STEPS, help=f"frames, A to B (default: {STEPS})")
+    add_model_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def _input(path: str):
+    stages = preprocess_stages(load_image(path))
+    if stages.empty:
+        raise CommandError(f"{path}: no digit found (the image has no ink)")
+    return stages.image
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the strip; one line on stderr and exit status 1 on any bad input."""
+    try:
+        out = Path(args.out)
+        if out.suffix.lower() != ".png":
+            raise CommandError(f"--out {out}: the strip is written as PNG, name the file *.png")
+        if not 2 <= args.steps <= 41:
+            raise CommandError(f"--steps {args.steps}: choose 2 to 41 frames")
+        first, second = _input(args.first), _input(args.second)
+        model = load_model_from_args(args)
+        result = morph(model, first, second, args.steps)
+        a, b = result.digits
+        how = "the pose moves" if result.same_class else f"capsule {a} hands its mass to capsule {b}"
+        title = f"{Path(args.first).name} ({a}) → {Path(args.second).name} ({b}): {how}"
+        buffer = io.BytesIO()
+        render_strip(result, title=title).save(buffer, format="PNG")
+        try:
+            create_parent_folder(out)
+            atomic_write_bytes(out, buffer.getvalue())
+        except OSError as exc:
+            raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
+    except (ImageError, CommandError) as exc:
+        report_error(str(exc))
+        return 1
+    reads = " ".join(str(int(p)) for p in result.predictions)
+    print(f"{out}: {len(result.t)} frames from {a} to {b}; the network reads {reads}")
+    return 0

@@ -28,6 +28,7 @@ from capsviz.app.insight.common import (
     hint_label,
     thumbnail_icon,
 )
+from capsviz.app.insight.morph_panel import MorphPanel
 
 ICON = 56
 
@@ -98,6 +99,8 @@ class HistoryPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.strip)
         layout.addWidget(self.view, 1)
+        self.morph = MorphPanel()
+        layout.addWidget(self.morph)
         layout.addWidget(
             hint_label("Click a thumbnail to restore it; the chart compares the current input with it.")
         )
@@ -119,6 +122,7 @@ class HistoryPanel(QWidget):
         if self._compared is not None and self._compared not in self._entries:
             self._compared = None
         self._draw()
+        self.morph.show_sources(self._entries)
 
     def show_current(self, lengths: np.ndarray | None) -> None:
         """The current input's lengths (drawn against the compared entry)."""

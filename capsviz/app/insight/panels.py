@@ -33,6 +33,7 @@ from capsviz.app.insight.gallery_panel import GalleryPanel
 from capsviz.app.insight.history_panel import HistoryPanel
 from capsviz.app.insight.invariance_panel import InvariancePanel, sweep_values
 from capsviz.app.insight.keeper import Keeper
+from capsviz.app.insight.morph_panel import MorphPresenter
 from capsviz.app.insight.robustness_panel import ROBUSTNESS, RobustnessPanel, RobustnessPresenter
 from capsviz.app.insight.survey_task import SurveyBinding, SurveyResult
 from capsviz.app.insight.two_digits_panel import TwoDigitsPanel
@@ -141,6 +142,15 @@ class InsightPanels(QObject):
         for widget in self.widgets.values():
             widget.installEventFilter(self)
         self.keeper = Keeper(self.compare, self)
+        self.morpher = MorphPresenter(
+            self.compare.morph,
+            self.jobs,
+            lambda: self.model,
+            lambda: self.image,
+            lambda: self.history.entries,
+            synchronous,
+            self,
+        )
         self.surveyor = SurveyBinding(
             lambda: self.model, test_set, survey_limit, cache_folder, self.jobs, synchronous, parent=self
         )
@@ -296,6 +306,7 @@ class InsightPanels(QObject):
                 self._draw_why()
             if self._wanted("compare", only):
                 self.compare.show_current(self.lengths)
+                self.morpher.refresh()
             if self._wanted("invariance", only):
                 self._compute_invariance()
             if not self.surveyor.started and (self._wanted("gallery", only) or self._wanted("what", only)):

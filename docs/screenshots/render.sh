@@ -28,3 +28,14 @@ PY
 capsviz perturb "$digit" --labels --out "$out/insight-figure4.png"
 rm -r "$(dirname "$digit")"
 capsviz robustness --limit 2000 --out "$out/robustness.png" > /dev/null
+pair="$(mktemp -d)"
+python - "$pair" <<'PY'
+import sys
+from PIL import Image
+from capsviz.data.mnist import load_shipped_test_set
+images = load_shipped_test_set()[0]
+Image.fromarray(images[0]).save(f"{sys.argv[1]}/seven.png")
+Image.fromarray(images[1]).save(f"{sys.argv[1]}/two.png")
+PY
+capsviz morph "$pair/seven.png" "$pair/two.png" --out "$out/morph.png"
+rm -r "$pair"

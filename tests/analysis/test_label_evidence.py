@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from capsviz.analysis import autolabel
-from capsviz.analysis.properties import PROPERTIES, image_properties
+from capsviz.analysis.properties import PROPERTIES, image_properties, morpho_measures
 
 OFFSETS = np.linspace(-0.25, 0.25, 11)
 
@@ -112,3 +112,23 @@ def test_confidence_and_doubtful_names_are_shown_as_such():
     assert labels.label(1, 5) == "" and "nothing visible" in labels.describe(1, 5)
     back = autolabel.DimensionLabels.from_arrays(labels.to_arrays())
     np.testing.assert_array_equal(back.confidence, confidence)
+
+
+def test_morpho_measures_follow_known_changes_and_the_others_stay_nearly_still(sevens):
+    bar = np.zeros((28, 28), np.float32)
+    bar[4:24, 12:15] = 1.0
+    measured = morpho_measures(bar)
+    assert measured["thickness"] == pytest.approx(3.0, abs=0.5)
+    assert measured["length"] == pytest.approx(17.0, abs=2.5)
+    assert (measured["width"], measured["height"]) == pytest.approx((3.0, 20.0), abs=0.5)
+    for seven in sevens[:4]:
+        base = morpho_measures(seven)
+        thick = morpho_measures(thicken(seven[None], 1.0)[0])
+        assert thick["thickness"] > base["thickness"] + 0.4
+        assert abs(thick["length"] - base["length"]) < 0.25 * base["length"]
+        big = morpho_measures(warp(seven[None], stretch(1.25, 1.25))[0])
+        assert big["length"] > base["length"] * 1.1 and big["height"] > base["height"] * 1.05
+        assert abs(big["thickness"] - base["thickness"]) < 0.5 * base["thickness"]
+        cut = morpho_measures(fade_top(seven[None], -0.34)[0])
+        assert cut["length"] < base["length"] and cut["area"] < base["area"]
+    assert np.isnan(morpho_measures(np.zeros((28, 28)))["length"])

@@ -65,7 +65,10 @@ REGIONS = (
 )
 MIXED = "mixed"
 SAMPLES_PER_DIGIT = 32
-LABELS_VERSION = 2  # in the cache file's name: labels named another way are computed again
+LABELS_VERSION = 3
+STORED = frozenset(
+    {"names", "correlation", "effect", "confidence", "offsets", "curves", "change"}
+)  # in the cache file's name: labels named another way are computed again
 
 
 @dataclass
@@ -83,12 +86,26 @@ class DimensionLabels:
         ``[10, 16, P]`` change over the ±0.25 sweep, in noticeable steps (signed).
     confidence : np.ndarray
         ``[10, 16]`` share of the starting poses whose own sweep gets the same name.
+    offsets : np.ndarray
+        ``[S]`` the sweep's offsets, for the evidence below.
+    curves : np.ndarray
+        ``[10, 16, S, P]`` each property's mean change from the unmoved pose along the sweep, in
+        noticeable steps (empty when not computed).
+    change : np.ndarray
+        ``[10, 16, H, W]`` mean |decoded(+0.25) − decoded(−0.25)|: where the dimension changes the digit.
     """
 
     names: np.ndarray
     correlation: np.ndarray
     effect: np.ndarray
     confidence: np.ndarray = field(default_factory=lambda: np.ones((N_DIGITS, DIGIT_DIM), np.float32))
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    curves: np.ndarray = field(default_factory=lambda: np.zeros((0,), np.float32))
+    change: np.ndarray = field(default_factory=lambda: np.zeros((0,), np.float32))
+
+    @property
+    def has_evidence(self) -> bool:
+        return self.curves.ndim == 4 and self.change.ndim == 4
 
     def label(self, digit: int, dim: int) -> str:
         """``"≈ stroke width"``; ``"slant?"`` when not confident; ``"mixed"``, ``"local: top"``; or ``""``."""
@@ -121,6 +138,9 @@ class DimensionLabels:
             "correlation": self.correlation,
             "effect": self.effect,
             "confidence": self.confidence,
+            "offsets": self.offsets,
+            "curves": self.curves,
+            "change": self.change,
         }
 
     @classmethod
@@ -129,7 +149,16 @@ class DimensionLabels:
         names = arrays["names"].astype(str)
         if confidence is None:
             confidence = np.ones(names.shape, np.float32)
-        return cls(names, arrays["correlation"], arrays["effect"], confidence)
+        empty = np.zeros((0,), np.float32)
+        return cls(
+            names,
+            arrays["correlation"],
+            arrays["effect"],
+            confidence,
+            arrays.get("offsets", empty),
+            arrays.get("curves", empty),
+            arrays.get("change", empty),
+        )
 
 
 def _measure(images: np.ndarray) -> np.ndarray:
@@ -317,8 +346,10 @@ def auto_labels(
     correlation = np.zeros((N_DIGITS, DIGIT_DIM, len(PROPERTIES)), np.float32)
     effect = np.zeros_like(correlation)
     confidence = np.zeros((N_DIGITS, DIGIT_DIM), np.float32)
-    eye = np.eye(DIGIT_DIM, dtype=np.float32)
     side = model.input_size
+    curves = np.zeros((N_DIGITS, DIGIT_DIM, len(offsets), len(PROPERTIES)), np.float32)
+    change = np.zeros((N_DIGITS, DIGIT_DIM, side, side), np.float32)
+    eye = np.eye(DIGIT_DIM, dtype=np.float32)
     for digit in range(N_DIGITS):
         start = _starting_poses(survey, digit, samples_per_digit, skip)  # [K, 16]
         poses = start[None, :, None, :] + offsets[None, None, :, None] * eye[:, None, None, :]  # [D,K,S,16]
@@ -327,7 +358,20 @@ def auto_labels(
         names[digit], correlation[digit], effect[digit], confidence[digit] = label_sweeps(
             images, offsets, with_confidence=True
         )
-    return DimensionLabels(names, correlation, effect, confidence)
+        curves[digit], change[digit] = _evidence(images, offsets)
+    return DimensionLabels(names, correlation, effect, confidence, offsets.astype(np.float32), curves, change)
+
+
+def _evidence(sweeps: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``sweeps [D, K, S, H, W]`` → mean property change along the sweep ``[D, S, P]`` (noticeable
+    steps, 0 at the unmoved pose) and the mean |last − first| image ``[D, H, W]``."""
+    values = _measure(sweeps)  # [D, K, S, P]
+    middle = int(np.argmin(np.abs(offsets)))
+    units = np.array([NOTICEABLE[name] for name in PROPERTIES])
+    with np.errstate(invalid="ignore"):
+        moved = np.nanmean(values - values[:, :, middle : middle + 1], axis=1) / units
+    change = np.abs(sweeps[:, :, -1] - sweeps[:, :, 0]).mean(axis=1)
+    return np.nan_to_num(moved).astype(np.float32), change.astype(np.float32)
 
 
 def load_or_compute_labels(model: CapsNet, survey: Survey, folder: Path | None = None) -> DimensionLabels:
@@ -339,7 +383,7 @@ def load_or_compute_labels(model: CapsNet, survey: Survey, folder: Path | None =
     key = f"{model_key(model)}-{survey.source}-{SAMPLES_PER_DIGIT}-v{LABELS_VERSION}"
     path = (folder or cache_dir()) / f"labels-{key}.npz"
     cached = load_arrays(path)
-    if cached is not None and {"names", "correlation", "effect", "confidence"} <= set(cached):
+    if cached is not None and set(cached) >= STORED:
         return DimensionLabels.from_arrays(cached)
     labels = auto_labels(model, survey)
     save_arrays(path, labels.to_arrays())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
 
 from capsviz.analysis.autolabel import DimensionLabels
 from capsviz.analysis.dimensions import dimension_stats
@@ -101,9 +102,7 @@ def test_save_button_asks_for_a_file(shown, pretrained, routed_digit, tmp_path, 
     assert "could not save" in panel.figure4.status.text()
 
 
-def test_the_grid_opens_large_in_its_own_window(
-    shown, pretrained, routed_digit, qtbot
-):
+def test_the_grid_opens_large_in_its_own_window(shown, pretrained, routed_digit, qtbot):
     panel = shown(WhatPanel(), (1000, 640))
     pose = routed_digit[1].poses[0, 7].numpy()
     panel.set_digit(7)
@@ -117,3 +116,34 @@ def test_the_grid_opens_large_in_its_own_window(
     panel.show_pose(pose, figure4(pretrained, pose, 3))
     assert big.plot.titleLabel.text.endswith("capsule 3"), "the window follows the capsule on show"
     big.close()
+
+
+def test_hovering_a_dimension_shows_the_evidence_for_its_name(
+    shown, pretrained, routed_digit, mnist_test, qtbot, tmp_path
+):
+    from capsviz.analysis.autolabel import auto_labels
+    from capsviz.analysis.survey import load_or_run_survey
+
+    images, labels = mnist_test
+    survey = load_or_run_survey(pretrained, images, labels, 300, folder=tmp_path)
+    named = auto_labels(pretrained, survey, samples_per_digit=4)
+    panel = shown(WhatPanel(), (1000, 900))
+    panel.set_digit(7)
+    panel.show_labels(named)
+    panel.show_pose(routed_digit[1].poses[0, 7].numpy(), None)
+    assert panel.evidence.shown == (7, 0), "the first dimension's evidence until the mouse says otherwise"
+    tabs = panel.pages.tabBar()
+    no_keys = Qt.KeyboardModifier.NoModifier
+    QTest.mouseClick(tabs, Qt.MouseButton.LeftButton, no_keys, tabs.tabRect(1).center())
+    assert panel.evidence.isVisible()
+    view = panel.dimensions.view
+    scene_point = panel.dimensions.plot.vb.mapViewToScene(QPointF(0.0, 3.4))
+    QTest.mouseMove(view.viewport(), view.mapFromScene(scene_point))
+    qtbot.waitUntil(lambda: panel.evidence.shown == (7, 3), timeout=5000)
+    assert panel.evidence.summary.text().startswith(f"<b>d3: {named.names[7, 3] or 'no visible change'}</b>")
+    drawn = [curve for curve in panel.evidence.curves if curve.yData is not None and len(curve.yData)]
+    assert len(drawn) == 3 and all(len(curve.xData) == len(named.offsets) for curve in drawn)
+    rho = np.abs(named.correlation[7, 3])
+    first = int(np.argmax(rho))
+    np.testing.assert_allclose(drawn[0].yData, named.curves[7, 3, :, first])
+    assert panel.evidence.heat.image.shape == (28, 28) and panel.evidence.heat.image.max() == 1.0

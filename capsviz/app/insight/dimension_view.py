@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from capsviz.analysis.autolabel import DimensionLabels
@@ -35,7 +35,15 @@ def _segments(xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class DimensionView(QWidget):
-    """Distributions of the 16 pose dimensions of one digit capsule, with the current pose marked."""
+    """Distributions of the 16 pose dimensions of one digit capsule, with the current pose marked.
+
+    Signals
+    -------
+    dimensionHovered(int)
+        The mouse is over this dimension's row (for the evidence behind its name).
+    """
+
+    dimensionHovered = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +83,8 @@ class DimensionView(QWidget):
         self.current_lines = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(CURRENT, width=2.5))
         for item in (self.bands, self.histograms, self.paper_lines, self.current_lines):
             self.plot.addItem(item)
+        self._hovered = -1
+        self.view.scene().sigMouseMoved.connect(self._mouse_moved)
         self._band_edges = np.zeros((ROWS, 2), np.float64)
         self._heights = np.zeros((ROWS, 0), np.float64)
         self._draw_names()
@@ -195,6 +205,12 @@ class DimensionView(QWidget):
             high = _segments((self._pose + PAPER_RANGE - mean) / sigma)
             self.paper_lines.setData(np.concatenate([low[0], high[0]]), np.concatenate([low[1], high[1]]))
         self._fit_x()
+
+    def _mouse_moved(self, position: QPointF) -> None:
+        row = int(np.floor(self.plot.vb.mapSceneToView(position).y()))
+        if 0 <= row < ROWS and row != self._hovered:
+            self._hovered = row
+            self.dimensionHovered.emit(row)
 
     def _draw_names(self) -> None:
         names = []

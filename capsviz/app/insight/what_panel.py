@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from capsviz.analysis.autolabel import DimensionLabels
 from capsviz.analysis.dimensions import DimensionStats
 from capsviz.analysis.figure4 import Figure4
 from capsviz.app.insight.common import Responsive, compact
 from capsviz.app.insight.dimension_view import DimensionView
+from capsviz.app.insight.evidence_view import EvidenceView
 from capsviz.app.insight.figure4_view import Figure4View
 
 
@@ -39,10 +40,16 @@ class WhatPanel(Responsive, QWidget):
         self.digit_box.setToolTip("The digit capsule to explain (follows the steered capsule).")
         self.digit_box.currentIndexChanged.connect(self._digit_picked)
         self.dimensions = DimensionView()
+        self.evidence = EvidenceView()
+        self.dimensions.dimensionHovered.connect(self._show_evidence)
         self.figure4 = Figure4View()
+        self.pages = QTabWidget()
+        self.pages.addTab(self.figure4, "Figure 4")
+        self.pages.addTab(self.evidence, "Why this name")
+        self.pages.setTabToolTip(1, "The evidence behind the name of the dimension under the mouse.")
         self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.dimensions)
-        splitter.addWidget(self.figure4)
+        splitter.addWidget(self.pages)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 4)
         controls = QHBoxLayout()
@@ -60,7 +67,7 @@ class WhatPanel(Responsive, QWidget):
         self.follow_width()
 
     def arrange(self, narrow: bool) -> None:
-        """Distributions beside the Figure-4 grid when wide, above it when narrow."""
+        """Distributions beside the Figure-4 grid and the evidence when wide, above them when narrow."""
         self.splitter.setOrientation(Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal)
         self.figure4.set_compact(narrow)
         if narrow:
@@ -75,6 +82,8 @@ class WhatPanel(Responsive, QWidget):
         self._digit = int(digit)
         with QSignalBlocker(self.digit_box):
             self.digit_box.setCurrentIndex(self._digit)
+        shown = self.evidence.shown
+        self._show_evidence(0 if shown is None else shown[1])
 
     def show_stats(self, stats: DimensionStats | None) -> None:
         self.dimensions.show_stats(stats)
@@ -82,6 +91,11 @@ class WhatPanel(Responsive, QWidget):
     def show_labels(self, labels: DimensionLabels | None) -> None:
         self._labels = labels
         self.dimensions.show_labels(labels)
+        shown = self.evidence.shown
+        self._show_evidence(0 if shown is None else shown[1])
+
+    def _show_evidence(self, dim: int) -> None:
+        self.evidence.show_evidence(self._labels, self._digit, dim)
 
     def show_progress(self, done: int, total: int) -> None:
         self.dimensions.show_progress(done, total)

@@ -132,6 +132,19 @@ class DimensionLabels:
         way = up if self.effect[digit, dim, k] > 0 else down
         return f"raising dimension {dim} makes {way} (ρ = {r:+.2f}; {sure})"
 
+    def evidence(self, digit: int, dim: int) -> str:
+        """The evidence in words, for a slider's tooltip: the closest-following properties and where
+        the digit changes ("" when the evidence was not kept)."""
+        if not self.has_evidence:
+            return ""
+        rho = self.correlation[digit, dim]
+        closest = ", ".join(f"{PROPERTIES[k]} ρ {rho[k]:+.2f}" for k in np.argsort(-np.abs(rho))[:3])
+        change = self.change[digit, dim]
+        thirds = np.array_split(change, 3, axis=0)
+        shares = np.array([part.sum() for part in thirds]) / max(float(change.sum()), 1e-9)
+        where = ("top", "middle", "bottom")[int(shares.argmax())]
+        return f"closest: {closest}; {shares.max():.0%} of the change in the {where} third of the picture"
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {
             "names": self.names.astype(str),

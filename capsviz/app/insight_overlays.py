@@ -106,7 +106,7 @@ class InsightOverlays(QObject):
         if ready and labels is not None:
             if self._changed("labels", digit, labels):
                 self.poses.show_labels(
-                    [(labels.label(digit, d), labels.describe(digit, d)) for d in range(DIGIT_DIM)]
+                    [(labels.label(digit, d), _why(labels, digit, d)) for d in range(DIGIT_DIM)]
                 )
         elif self._changed("labels", None, None):
             self.poses.show_labels(None)
@@ -145,3 +145,9 @@ class InsightOverlays(QObject):
         if self._grids is None or self._grids[0] is not outputs or self._grids[1] != digit:
             self._grids = (outputs, digit, where_grids(outputs, digit))
         return self._grids[2]
+
+
+def _why(labels: DimensionLabels, digit: int, dim: int) -> str:
+    """A slider label's tooltip: what the dimension does, how sure the name is, and the evidence."""
+    evidence = labels.evidence(digit, dim)
+    return labels.describe(digit, dim) + (f" — {evidence}" if evidence else "")

@@ -132,3 +132,18 @@ def test_morpho_measures_follow_known_changes_and_the_others_stay_nearly_still(s
         cut = morpho_measures(fade_top(seven[None], -0.34)[0])
         assert cut["length"] < base["length"] and cut["area"] < base["area"]
     assert np.isnan(morpho_measures(np.zeros((28, 28)))["length"])
+
+
+def test_the_evidence_in_words_names_the_closest_properties_and_where_the_change_lies():
+    count = len(PROPERTIES)
+    correlation = np.zeros((10, 16, count), np.float32)
+    correlation[2, 3, PROPERTIES.index("slant")], correlation[2, 3, PROPERTIES.index("width")] = -0.9, 0.5
+    change = np.zeros((10, 16, 28, 28), np.float32)
+    change[2, 3, 20:] = 1.0  # the bottom of the picture
+    names = np.full((10, 16), "slant", dtype="<U24")
+    ones, curves = np.ones((10, 16), np.float32), np.zeros((10, 16, 11, count), np.float32)
+    labels = autolabel.DimensionLabels(names, correlation, correlation * 0, ones, OFFSETS, curves, change)
+    text = labels.evidence(2, 3)
+    assert text.startswith("closest: slant ρ -0.90, width ρ +0.50")
+    assert text.endswith("100% of the change in the bottom third of the picture")
+    assert autolabel.DimensionLabels(names, correlation, correlation).evidence(2, 3) == ""

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from capsviz.analysis.autolabel import DimensionLabels
 from capsviz.analysis.dimensions import dimension_stats
@@ -137,8 +139,18 @@ def test_hovering_a_dimension_shows_the_evidence_for_its_name(
     QTest.mouseClick(tabs, Qt.MouseButton.LeftButton, no_keys, tabs.tabRect(1).center())
     assert panel.evidence.isVisible()
     view = panel.dimensions.view
-    scene_point = panel.dimensions.plot.vb.mapViewToScene(QPointF(0.0, 3.4))
-    QTest.mouseMove(view.viewport(), view.mapFromScene(scene_point))
+    for row in (10.4, 3.4):  # the pointer passes over row 10 on its way to row 3
+        local = QPointF(view.mapFromScene(panel.dimensions.plot.vb.mapViewToScene(QPointF(0.0, row))))
+        hover = QMouseEvent(
+            QEvent.Type.MouseMove,
+            local,
+            view.viewport().mapToGlobal(local),
+            Qt.MouseButton.NoButton,
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(view.viewport(), hover)
+        qtbot.wait(50)
     qtbot.waitUntil(lambda: panel.evidence.shown == (7, 3), timeout=5000)
     assert panel.evidence.summary.text().startswith(f"<b>d3: {named.names[7, 3] or 'no visible change'}</b>")
     drawn = [curve for curve in panel.evidence.curves if curve.yData is not None and len(curve.yData)]

@@ -1,15 +1,21 @@
-"""Options every model-using command shares: ``--weights`` and ``--device``."""
+"""What the commands share: --weights and --device, reading a digit, writing a PNG, one-line errors."""
 
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
+
+from capsviz.data.images import load_image
+from capsviz.data.preprocess import preprocess_stages
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import DEVICE_CHOICES, DeviceError
 from capsviz.model.pretrained import load_pretrained
-from capsviz.model.weights import WeightsError
+from capsviz.model.weights import WeightsError, atomic_write_bytes
 
 
 class CommandError(Exception):
@@ -52,3 +58,23 @@ def create_parent_folder(path: Path) -> None:
     if not folder.exists():
         folder.mkdir(parents=True)
         print(f"created folder {folder}", file=sys.stderr)
+
+
+def read_digit(path: str) -> np.ndarray:
+    """The network's ``[28, 28]`` input for the picture at ``path`` (raises ImageError, or CommandError
+    when it holds no ink)."""
+    stages = preprocess_stages(load_image(path))
+    if stages.empty:
+        raise CommandError(f"{path}: no digit found (the image has no ink)")
+    return stages.image
+
+
+def write_png(picture: Image.Image, out: Path) -> None:
+    """Save ``picture`` as ``out`` atomically (its folder created if needed), or a one-line error."""
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    try:
+        create_parent_folder(out)
+        atomic_write_bytes(out, buffer.getvalue())
+    except OSError as exc:
+        raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import io
 from pathlib import Path
 
 from capsviz.analysis.morph import STEPS, morph, render_strip
 from capsviz.commands.common import (
     CommandError,
     add_model_options,
-    create_parent_folder,
     load_model_from_args,
+    read_digit,
     report_error,
+    write_png,
 )
-from capsviz.data.images import ImageError, load_image
-from capsviz.data.preprocess import preprocess_stages
-from capsviz.model.weights import atomic_write_bytes
+from capsviz.data.images import ImageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,13 +36,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _input(path: str):
-    stages = preprocess_stages(load_image(path))
-    if stages.empty:
-        raise CommandError(f"{path}: no digit found (the image has no ink)")
-    return stages.image
-
-
 def run(args: argparse.Namespace) -> int:
     """Write the strip; one line on stderr and exit status 1 on any bad input."""
     try:
@@ -53,19 +44,13 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"--out {out}: the strip is written as PNG, name the file *.png")
         if not 2 <= args.steps <= 41:
             raise CommandError(f"--steps {args.steps}: choose 2 to 41 frames")
-        first, second = _input(args.first), _input(args.second)
+        first, second = read_digit(args.first), read_digit(args.second)
         model = load_model_from_args(args)
         result = morph(model, first, second, args.steps)
         a, b = result.digits
         how = "the pose moves" if result.same_class else f"capsule {a} hands its mass to capsule {b}"
         title = f"{Path(args.first).name} ({a}) → {Path(args.second).name} ({b}): {how}"
-        buffer = io.BytesIO()
-        render_strip(result, title=title).save(buffer, format="PNG")
-        try:
-            create_parent_folder(out)
-            atomic_write_bytes(out, buffer.getvalue())
-        except OSError as exc:
-            raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
+        write_png(render_strip(result, title=title), out)
     except (ImageError, CommandError) as exc:
         report_error(str(exc))
         return 1

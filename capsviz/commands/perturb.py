@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 from pathlib import Path
 
 from capsviz.analysis.autolabel import load_or_compute_labels
@@ -13,15 +12,14 @@ from capsviz.analysis.survey import load_or_run_survey
 from capsviz.commands.common import (
     CommandError,
     add_model_options,
-    create_parent_folder,
     load_model_from_args,
+    read_digit,
     report_error,
+    write_png,
 )
-from capsviz.data.images import ImageError, load_image
+from capsviz.data.images import ImageError
 from capsviz.data.mnist import load_shipped_test_set
-from capsviz.data.preprocess import preprocess_stages
 from capsviz.model.capsnet import DIGIT_DIM, CapsNet
-from capsviz.model.weights import atomic_write_bytes
 
 LABEL_SURVEY = 1000  # test digits behind --labels (cached after the first run)
 
@@ -58,23 +56,15 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
         if out.suffix.lower() != ".png":
             raise CommandError(f"--out {out}: the grid is written as PNG, name the file *.png")
-        stages = preprocess_stages(load_image(args.image))
-        if stages.empty:
-            raise CommandError(f"{args.image}: no digit found (the image has no ink)")
+        image = read_digit(args.image)
         model = load_model_from_args(args)
-        _, output = infer(model, stages.image)
+        _, output = infer(model, image)
         lengths = output.lengths[0].cpu().numpy()
         digit = int(lengths.argmax()) if args.digit is None else args.digit
         grid = figure4(model, output.poses[0, digit].cpu().numpy(), digit)
         labels = _labels(model, digit) if args.labels else None
         title = f"{Path(args.image).name}: capsule {digit} (length {lengths[digit]:.2f}), dimensions ±0.25"
-        buffer = io.BytesIO()
-        render_figure4(grid, labels, title).save(buffer, format="PNG")
-        try:
-            create_parent_folder(out)
-            atomic_write_bytes(out, buffer.getvalue())
-        except OSError as exc:
-            raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
+        write_png(render_figure4(grid, labels, title), out)
     except (ImageError, CommandError) as exc:
         report_error(str(exc))
         return 1

@@ -78,3 +78,11 @@ def write_png(picture: Image.Image, out: Path) -> None:
         atomic_write_bytes(out, buffer.getvalue())
     except OSError as exc:
         raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+def png_path(text: str, what: str) -> Path:
+    """``--out`` as a path, refused in one line unless it names a PNG (``what`` is written)."""
+    out = Path(text)
+    if out.suffix.lower() != ".png":
+        raise CommandError(f"--out {out}: {what} is written as PNG, name the file *.png")
+    return out

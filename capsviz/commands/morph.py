@@ -10,6 +10,7 @@ from capsviz.commands.common import (
     CommandError,
     add_model_options,
     load_model_from_args,
+    png_path,
     read_digit,
     report_error,
     write_png,
@@ -39,9 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the strip; one line on stderr and exit status 1 on any bad input."""
     try:
-        out = Path(args.out)
-        if out.suffix.lower() != ".png":
-            raise CommandError(f"--out {out}: the strip is written as PNG, name the file *.png")
+        out = png_path(args.out, "the strip")
         if not 2 <= args.steps <= 41:
             raise CommandError(f"--steps {args.steps}: choose 2 to 41 frames")
         first, second = read_digit(args.first), read_digit(args.second)

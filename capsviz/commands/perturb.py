@@ -13,6 +13,7 @@ from capsviz.commands.common import (
     CommandError,
     add_model_options,
     load_model_from_args,
+    png_path,
     read_digit,
     report_error,
     write_png,
@@ -53,9 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the grid; one line on stderr and exit status 1 on any bad input."""
     try:
-        out = Path(args.out)
-        if out.suffix.lower() != ".png":
-            raise CommandError(f"--out {out}: the grid is written as PNG, name the file *.png")
+        out = png_path(args.out, "the grid")
         image = read_digit(args.image)
         model = load_model_from_args(args)
         _, output = infer(model, image)

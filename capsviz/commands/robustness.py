@@ -16,6 +16,7 @@ from capsviz.commands.common import (
     add_model_options,
     create_parent_folder,
     load_model_from_args,
+    png_path,
     report_error,
 )
 from capsviz.data.mnist import load_shipped_test_set
@@ -77,10 +78,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.limit is not None and args.limit < 1:
             raise CommandError(f"--limit {args.limit}: give at least 1 test digit")
-        out = Path(args.out) if args.out else None
+        out = png_path(args.out, "the charts") if args.out else None
         if out is not None:
-            if out.suffix.lower() != ".png":
-                raise CommandError(f"--out {out}: the charts are written as PNG, name the file *.png")
             create_parent_folder(out)
         capsnet = load_model_from_args(args)
         try:

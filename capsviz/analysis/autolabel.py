@@ -262,18 +262,28 @@ def _decide(rho: np.ndarray, effect: np.ndarray, local: str, visible: bool) -> s
     return local or MIXED
 
 
-def _locality(start_images: np.ndarray, sweep: np.ndarray) -> tuple[str, float]:
+def _unmoved(offsets: np.ndarray) -> int:
+    """Index of the offset closest to 0: the pose as decoded."""
+    return int(np.argmin(np.abs(offsets)))
+
+
+def _change_map(sweep: np.ndarray) -> np.ndarray:
+    """``sweep [K, S, H, W]`` → mean |last − first| decoded image: where the dimension changes the digit."""
+    return np.abs(sweep[:, -1] - sweep[:, 0]).mean(axis=0)
+
+
+def _locality(sweep: np.ndarray, unmoved: int) -> tuple[str, float]:
     """Where the sweep changes the digit: ``("local: top", total change)`` or ``("", total change)``.
 
-    ``sweep [K, S, 28, 28]``; the change is the mean |last − first| decoded image,
-    split over a 3 × 3 grid laid on the ink's box of the unchanged poses (a cell, else a side third).
+    ``sweep [K, S, H, W]``; the change is the mean |last − first| decoded image, split over
+    a 3 × 3 grid laid on the ink's box of the poses at offset index ``unmoved`` (a cell, else a side third).
     """
-    change = np.abs(sweep[:, -1] - sweep[:, 0]).mean(axis=0)
+    change = _change_map(sweep)
     total = float(change.sum())
-    ink = start_images.mean(axis=0)
-    rows, cols = (
-        np.nonzero(ink > 0.2 * ink.max()) if ink.max() > 0 else (np.array([0, 27]), np.array([0, 27]))
-    )
+    ink = sweep[:, unmoved].mean(axis=0)
+    height, width = ink.shape
+    everywhere = (np.array([0, height - 1]), np.array([0, width - 1]))
+    rows, cols = np.nonzero(ink > 0.2 * ink.max()) if ink.max() > 0 else everywhere
     top, bottom = rows.min(), rows.max() + 1
     left, right = cols.min(), cols.max() + 1
     row_edges = np.linspace(top, bottom, 4).round().astype(int)
@@ -315,21 +325,27 @@ def label_sweeps(
     (and confidence ``[D]``).
     """
     offsets = np.asarray(offsets, np.float64)
-    values = _measure(sweeps)  # [D, K, S, P]
+    return _name_sweeps(sweeps, offsets, _measure(sweeps), with_confidence)
+
+
+def _name_sweeps(
+    sweeps: np.ndarray, offsets: np.ndarray, values: np.ndarray, with_confidence: bool
+) -> tuple[np.ndarray, ...]:
+    """:func:`label_sweeps` for sweeps already measured (``values [D, K, S, P]``)."""
     rho_each = _spearman(offsets, values)  # [D, K, P]
     effect_each = _effects(offsets, values)  # [D, K, P]
     correlation = rho_each.mean(axis=1)
     effect = np.nanmedian(effect_each, axis=1)
-    middle = len(offsets) // 2
+    middle = _unmoved(offsets)
     names, confidence = [], []
     for d in range(len(values)):
-        local, total = _locality(sweeps[d, :, middle], sweeps[d])
+        local, total = _locality(sweeps[d], middle)
         name = _decide(correlation[d], effect[d], local, total >= VISIBLE_CHANGE)
         names.append(name)
         if with_confidence:
             agree = []
             for k in range(sweeps.shape[1]):
-                own_local, own_total = _locality(sweeps[d, k : k + 1, middle], sweeps[d, k : k + 1])
+                own_local, own_total = _locality(sweeps[d, k : k + 1], middle)
                 own = _decide(rho_each[d, k], effect_each[d, k], own_local, own_total >= VISIBLE_CHANGE)
                 agree.append(own == name)
             confidence.append(float(np.mean(agree)))
@@ -368,22 +384,23 @@ def auto_labels(
         poses = start[None, :, None, :] + offsets[None, None, :, None] * eye[:, None, None, :]  # [D,K,S,16]
         flat = torch.from_numpy(poses.reshape(-1, DIGIT_DIM).astype(np.float32)).to(model.device)
         images = model.decode(flat, digit).float().cpu().numpy().reshape(*poses.shape[:3], side, side)
-        names[digit], correlation[digit], effect[digit], confidence[digit] = label_sweeps(
-            images, offsets, with_confidence=True
+        values = _measure(images)  # [D, K, S, P], measured once for the names and their evidence
+        names[digit], correlation[digit], effect[digit], confidence[digit] = _name_sweeps(
+            images, offsets.astype(np.float64), values, with_confidence=True
         )
-        curves[digit], change[digit] = _evidence(images, offsets)
+        curves[digit], change[digit] = _evidence(images, offsets, values)
     return DimensionLabels(names, correlation, effect, confidence, offsets.astype(np.float32), curves, change)
 
 
-def _evidence(sweeps: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``sweeps [D, K, S, H, W]`` → mean property change along the sweep ``[D, S, P]`` (noticeable
-    steps, 0 at the unmoved pose) and the mean |last − first| image ``[D, H, W]``."""
-    values = _measure(sweeps)  # [D, K, S, P]
-    middle = int(np.argmin(np.abs(offsets)))
+def _evidence(sweeps: np.ndarray, offsets: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``sweeps [D, K, S, H, W]``, measured as ``values [D, K, S, P]`` → each property's mean change
+    along the sweep ``[D, S, P]`` (noticeable steps, 0 at the unmoved pose) and where the digit
+    changes, :func:`_change_map` ``[D, H, W]``."""
+    middle = _unmoved(offsets)
     units = np.array([NOTICEABLE[name] for name in PROPERTIES])
     with np.errstate(invalid="ignore"):
         moved = np.nanmean(values - values[:, :, middle : middle + 1], axis=1) / units
-    change = np.abs(sweeps[:, :, -1] - sweeps[:, :, 0]).mean(axis=1)
+    change = np.stack([_change_map(sweep) for sweep in sweeps])
     return np.nan_to_num(moved).astype(np.float32), change.astype(np.float32)
 
 

@@ -226,8 +226,7 @@ class Jobs(QObject):
 
     def waiting(self, key: str) -> object | None:
         """The ``tag`` of the job of ``key`` that has not started yet, if there is one."""
-        lane = self._lane_of.get(key)
-        runner = None if lane is None else self._lanes.get(lane.name)
+        runner = self._runner_of(key)
         if runner is None:
             return None
         with runner.wake:
@@ -255,8 +254,7 @@ class Jobs(QObject):
 
         Waits up to ``wait_s`` for the running job to end.
         """
-        lane = self._lane_of.get(key)
-        runner = None if lane is None else self._lanes.get(lane.name)
+        runner = self._runner_of(key)
         running = None
         if runner is not None:
             with runner.wake, self._lock:
@@ -322,11 +320,18 @@ class Jobs(QObject):
             runner = self._lanes[lane.name] = _LaneThread(lane, self)
         return runner
 
+    def _runner_of(self, key: str) -> _LaneThread | None:
+        """The lane thread jobs of ``key`` were last sent to (None: none yet)."""
+        lane = self._lane_of.get(key)
+        return None if lane is None else self._lanes.get(lane.name)
+
     def _pause_flag(self, key: str) -> threading.Event:
+        """The key's "not paused" flag; created set, so a key runs until someone pauses it."""
         flag = self._paused.get(key)
         if flag is None:
-            flag = self._paused.setdefault(key, threading.Event())
-            flag.set()
+            fresh = threading.Event()
+            fresh.set()  # before it is shared: a pause made meanwhile by another thread is kept
+            flag = self._paused.setdefault(key, fresh)
         return flag
 
     def _run(self, job: _Job) -> None:
@@ -351,9 +356,10 @@ class Jobs(QObject):
                 self._outstanding.discard(job)
         if self._stopping or job.cancelled.is_set():
             return
-        callback = {"done": job.done, "failed": job.failed, "partial": job.partial}.get(what)
         if what == "progress":
             if job.progress is not None:
                 job.progress(*payload)
-        elif callback is not None:
+            return
+        callback = {"done": job.done, "failed": job.failed, "partial": job.partial}[what]
+        if callback is not None:
             callback(payload)

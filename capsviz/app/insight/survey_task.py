@@ -53,11 +53,10 @@ def run_survey(
     total = len(images) if limit is None else min(int(limit), len(images))
     stages = sorted({min(FIRST_STAGE, total), total})
     names: DimensionLabels | None = None
-    result: SurveyResult | None = None
-    for stage in stages:
-        if result is not None:
-            job.partial(result)
-        survey: Survey = load_or_run_survey(
+
+    def result_at(stage: int) -> SurveyResult:
+        nonlocal names
+        survey = load_or_run_survey(
             model,
             images,
             labels,
@@ -67,10 +66,12 @@ def run_survey(
             should_stop=job.should_stop,
             batch_size=APP_BATCH,
         )
-        names = names or load_or_compute_labels(model, survey, folder=folder)
-        result = SurveyResult(survey, dimension_stats(survey), names, gallery(survey), images)
-    assert result is not None  # there is at least one stage
-    return result
+        names = names or load_or_compute_labels(model, survey, folder=folder)  # computed once
+        return SurveyResult(survey, dimension_stats(survey), names, gallery(survey), images)
+
+    for stage in stages[:-1]:
+        job.partial(result_at(stage))
+    return result_at(stages[-1])
 
 
 class SurveyBinding(QObject):

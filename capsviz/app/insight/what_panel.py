@@ -82,8 +82,7 @@ class WhatPanel(Responsive, QWidget):
         self._digit = int(digit)
         with QSignalBlocker(self.digit_box):
             self.digit_box.setCurrentIndex(self._digit)
-        shown = self.evidence.shown
-        self._show_evidence(0 if shown is None else shown[1])
+        self._refresh_evidence()
 
     def show_stats(self, stats: DimensionStats | None) -> None:
         self.dimensions.show_stats(stats)
@@ -91,6 +90,10 @@ class WhatPanel(Responsive, QWidget):
     def show_labels(self, labels: DimensionLabels | None) -> None:
         self._labels = labels
         self.dimensions.show_labels(labels)
+        self._refresh_evidence()
+
+    def _refresh_evidence(self) -> None:
+        """Show the evidence for the dimension on show (the first until the mouse picks one)."""
         shown = self.evidence.shown
         self._show_evidence(0 if shown is None else shown[1])
 

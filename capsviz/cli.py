@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from capsviz import __version__
 from capsviz.app.panel_ids import PANEL_IDS, ROUTING_PANEL
 from capsviz.app.scene import SCREENSHOT_SAMPLE, ScreenshotScene
+from capsviz.app.session_file import SessionError, read_session
 from capsviz.commands import morph, perturb, predict, robustness
 from capsviz.commands.common import CommandError, report_error
 from capsviz.model.device import DEVICE_CHOICES, DeviceError, resolve_device
@@ -52,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--device", dest="app_device", choices=DEVICE_CHOICES, default="auto", help="where the network runs"
+    )
+    parser.add_argument(
+        "--session",
+        metavar="FILE",
+        help="open a saved session (.capsviz): its input, capsule, sliders, routing step and tab; "
+        "with --screenshot, render it instead of the scene options below",
     )
     parser.add_argument(
         "--screenshot",
@@ -111,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             resolve_device(args.device)  # a missing GPU is the same one-line error everywhere
             return int(handler(args))
         resolve_device(args.app_device)  # reported before Qt starts
+        if args.session:
+            read_session(args.session)  # a damaged file is one line, before any window
         if not (args.screenshot and needs_offscreen()) and (problem := window_problem()):
             raise CommandError(problem)
         from capsviz.app.launch import run_app
@@ -128,8 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.cnn,
             args.pair,
         )
-        return run_app(args.app_weights, args.app_device, args.screenshot, scene)
-    except (CommandError, DeviceError) as exc:
+        return run_app(args.app_weights, args.app_device, args.screenshot, scene, args.session)
+    except (CommandError, DeviceError, SessionError) as exc:
         report_error(str(exc))
         return 1
     except KeyboardInterrupt:

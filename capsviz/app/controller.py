@@ -99,6 +99,7 @@ class Controller(QObject):
         self.views = views
         self.model = model
         self.device = device
+        self.weights_path = weights  # the file ``model`` came from; None: the shipped weights
         self.jobs = jobs if jobs is not None else Jobs(parent=self)
         self._samples_loader = samples
         self._samples: tuple[np.ndarray, np.ndarray] | None = None
@@ -241,6 +242,11 @@ class Controller(QObject):
         return self._shown_generation
 
     @property
+    def shown_result(self) -> InferenceResult | None:
+        """The finished request whose answer is on screen (its input, how it came, its preprocessing)."""
+        return self._last_result
+
+    @property
     def answered(self) -> bool:
         """True once the answer to the newest request is on screen."""
         return self._shown_generation == self.jobs.generation(INFER)
@@ -308,6 +314,10 @@ class Controller(QObject):
         offsets = self.state.pose_offsets
         offsets[dimension] = value
         self.state.set_pose_offsets(offsets)
+
+    def set_pose_offsets(self, offsets: np.ndarray) -> None:
+        """Move all sixteen sliders at once (a reopened session), each clipped to its range."""
+        self.state.set_pose_offsets(np.asarray(offsets, np.float32))
 
     def reset_pose_offset(self, dimension: int) -> None:
         self.set_pose_offset(dimension, 0.0)
@@ -377,6 +387,7 @@ class Controller(QObject):
 
     def set_model(self, model: CapsNet, source: str | None = None) -> None:
         self.model = model
+        self.weights_path = source
         self.state.set_model(ModelInfo.of(model, source))
         self.state.set_dimension_survey(None, None)  # the old model's; the new one's is yet to come
         self.modelReplaced.emit(model)

@@ -13,7 +13,9 @@ from PySide6.QtCore import QEvent, QEventLoop, QMessageLogContext, Qt, QtMsgType
 from PySide6.QtWidgets import QApplication
 
 from capsviz.app.drawing_bench import place_strokes, replay
-from capsviz.app.scene import ScreenshotScene
+from capsviz.app.scene import SURVEY_PANELS, ScreenshotScene
+from capsviz.app.session import apply_session, open_session
+from capsviz.app.session_file import SessionError, read_session
 from capsviz.app.views.canvas import DEFAULT_BRUSH
 from capsviz.commands.common import create_parent_folder
 from capsviz.data.multimnist import test_pairs
@@ -71,8 +73,9 @@ def run_app(
     device: str = "auto",
     screenshot: str | None = None,
     scene: ScreenshotScene | None = None,
+    session: str | None = None,
 ) -> int:
-    """Open the explorer (or render ``scene`` to ``screenshot``); returns the exit status."""
+    """Open the explorer (or render ``scene`` to ``screenshot``), on ``session`` if given; the exit status."""
     if screenshot and needs_offscreen():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     share_cpu_with_the_gui()
@@ -81,10 +84,12 @@ def run_app(
 
     window = create_window(device=device, weights=weights)
     if screenshot:
-        return render_screenshot(window, screenshot, scene or ScreenshotScene())
+        return render_screenshot(window, screenshot, scene or ScreenshotScene(), session)
     from capsviz.app.settings import remember_between_sessions
 
     remember_between_sessions(window)
+    if session:
+        open_session(window, session)
     window.show()
     return app.exec()
 
@@ -145,16 +150,52 @@ def _show_pair(window: object, index: int) -> bool:
     return _wait_for_answer(window)
 
 
-def render_screenshot(window: object, path: str, scene: ScreenshotScene | None = None) -> int:
-    """Show ``scene`` (by default test digit 0, routing at its last iteration) and save the window as PNG."""
+def _show_session(window: object, path: str) -> bool:
+    """Put the saved session at ``path`` on show and wait for its answer (and its weights, if others)."""
+    session = read_session(path)
+    note = apply_session(window, session, Path(path).parent)
+    if note:
+        print(f"capsviz: warning: {note}", file=sys.stderr)
+    needs_survey = session.panel in SURVEY_PANELS or session.data_ranges
+    if needs_survey and getattr(window, "insight", None) is not None and not _finish_survey(window):
+        print("capsviz: warning: the test-set survey did not finish in time", file=sys.stderr)
+    jobs = window.controller.jobs
+    return wait_until(lambda: not jobs.busy("load") and window.controller.answered, SCREENSHOT_TIMEOUT_S)
+
+
+def render_screenshot(
+    window: object, path: str, scene: ScreenshotScene | None = None, session: str | None = None
+) -> int:
+    """Show ``scene`` (by default test digit 0, routing at its last iteration), or the saved ``session``
+    in its place, and save the window (or the part ``scene`` names) as PNG."""
     scene = scene or ScreenshotScene()
     window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     window.show()
+    if session is not None:
+        try:
+            ready = _show_session(window, session)
+        except SessionError as exc:
+            print(f"capsviz: error: {exc}", file=sys.stderr)
+            window.close()
+            return 1
+    else:
+        ready = _show_scene(window, scene)
+        if ready is None:
+            window.close()
+            return 1
+    insight = getattr(window, "insight", None)
+    if insight is not None:
+        insight.refresh_all()
+    wait_until(lambda: False, 0.3)
+    return _save_picture(window, path, scene, ready)
+
+
+def _show_scene(window: object, scene: ScreenshotScene) -> bool | None:
+    """Put ``scene`` on show; whether the network answered in time (None: the scene cannot be shown)."""
     state, insight = window.state, getattr(window, "insight", None)
     if not window.show_panel(scene.panel):
         print(f"capsviz: error: this window has no {scene.panel} panel", file=sys.stderr)
-        window.close()
-        return 1
+        return None
     if scene.needs_survey and insight is not None and not _finish_survey(window):
         print("capsviz: warning: the test-set survey did not finish in time", file=sys.stderr)
     for index in scene.kept:
@@ -173,9 +214,10 @@ def render_screenshot(window: object, path: str, scene: ScreenshotScene | None =
     if scene.data_ranges:
         choice = window.pose_sliders.range_choice
         choice.setCurrentIndex(choice.findData("data"))
-    if insight is not None:
-        insight.refresh_all()
-    wait_until(lambda: False, 0.3)
+    return ready
+
+
+def _save_picture(window: object, path: str, scene: ScreenshotScene, ready: bool) -> int:
     target = Path(path)
     try:
         create_parent_folder(target)

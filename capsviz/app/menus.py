@@ -31,6 +31,8 @@ class MenuHost(Protocol):
     def paste(self) -> None: ...
     def load_weights_dialog(self) -> None: ...
     def save_screenshot_dialog(self) -> None: ...
+    def open_session_dialog(self) -> None: ...
+    def save_session_dialog(self) -> None: ...
     def change_brush(self, delta: int) -> None: ...
     def show_shortcuts(self) -> None: ...
     def show_about(self) -> None: ...
@@ -93,6 +95,22 @@ def build_menus(window: QMainWindow, host: MenuHost) -> dict[str, QAction]:
         ("Ctrl+Shift+O",),
         "Use another trained weights file (.safetensors)",
     )
+    actions["open-session"] = _action(
+        window,
+        file,
+        "Open Sessio&n…",
+        host.open_session_dialog,
+        tip="Reopen a saved view (.capsviz): the input, capsule, sliders, routing step and tab",
+    )
+    actions["save-session"] = _action(
+        window,
+        file,
+        "Save Session…",
+        host.save_session_dialog,
+        ("Ctrl+Shift+S",),
+        "Save this view as a small .capsviz file that reopens the same on any machine",
+    )
+    file.addSeparator()
     actions["screenshot"] = _action(
         window,
         file,

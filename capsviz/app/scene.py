@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from capsviz.app.panel_ids import ROUTING_PANEL
 
 SCREENSHOT_SAMPLE = 0  # a clearly written 7 from the shipped MNIST test set
+SURVEY_PANELS = ("what", "gallery")  # tabs that show the test-set survey's statistics
 
 
 @dataclass(frozen=True)
@@ -27,4 +28,4 @@ class ScreenshotScene:
 
     @property
     def needs_survey(self) -> bool:
-        return self.panel in ("what", "gallery") or self.data_ranges
+        return self.panel in SURVEY_PANELS or self.data_ranges

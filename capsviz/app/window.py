@@ -33,6 +33,8 @@ from capsviz.app.insight_overlays import InsightOverlays
 from capsviz.app.menus import build_menus, shortcut_rows
 from capsviz.app.panel_ids import PANEL_TITLES, ROUTING_PANEL
 from capsviz.app.protocols import Views
+from capsviz.app.session import SESSION_FILTER, open_session, save_session
+from capsviz.app.session_file import SUFFIX
 from capsviz.app.state import AppState
 from capsviz.app.views.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
 from capsviz.app.views.empty_state import EmptyState, Needs, empty_message
@@ -292,6 +294,16 @@ class MainWindow(QMainWindow):
         if path:
             self.controller.load_weights(path)
 
+    def save_session_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the session", f"capsviz{SUFFIX}", SESSION_FILTER)
+        if path:
+            save_session(self, path)
+
+    def open_session_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a session", "", SESSION_FILTER)
+        if path:
+            open_session(self, path)
+
     def save_screenshot_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save a screenshot", "capsviz.png", "PNG image (*.png)")
         if path:
@@ -337,6 +349,9 @@ class MainWindow(QMainWindow):
         files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
         if not files and mime.hasText():
             files = [path] if (path := path_in_text(mime.text())) else []
+        if files and Path(files[0]).suffix.lower() == SUFFIX:
+            open_session(self, files[0])
+            return True
         if files:
             self.controller.open_image(files[0], origin)
             return True

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from capsviz.analysis.live import CANVAS_PIXELS
 from capsviz.app import theme
 from capsviz.app.views.network_input import tint_qimage
+from capsviz.app.views.pen import pen_for, stroke_pieces
 from capsviz.data.strokes import Stroke
 
 HISTORY_LIMIT = 100  # undo steps kept (200 KB each), so memory stays bounded
@@ -191,6 +192,25 @@ class DrawingCanvas(QWidget):
         self._replaced()
         self.historyChanged.emit(self.can_undo(), self.can_redo())
 
+    def show_strokes(self, strokes: tuple[Stroke, ...]) -> None:
+        """Replace the drawing with ``strokes`` (canvas pixels), drawn as the pen draws them, and classify it.
+
+        This is how a saved drawing comes back: the same curves, the same widths,
+        and the strokes recorded again, so the network's stroke-width step sees them.
+        """
+        self._remember()
+        self._image.fill(0)
+        painter = QPainter(self._image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for stroke in strokes:
+            painter.setPen(pen_for(stroke.width, stroke.erase))
+            for piece in stroke_pieces([QPointF(float(x), float(y)) for x, y in stroke.points]):
+                painter.drawPath(piece)
+        painter.end()
+        self._strokes = list(strokes)
+        self._replaced()
+        self._changed()
+
     def show_overlay(
         self, strength: np.ndarray | None, field: tuple[float, float, float, float] | None = None
     ) -> None:
@@ -292,9 +312,7 @@ class DrawingCanvas(QWidget):
         self.strokeActiveChanged.emit(False)
 
     def _paint(self, path: QPainterPath) -> None:
-        colour = QColor(0, 0, 0) if self._stroke_erases else QColor(255, 255, 255)
-        pen = QPen(colour, self._stroke_width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        pen = pen_for(self._stroke_width, self._stroke_erases)
         for target, scale in ((self._image, 1.0), (self._screen_copy(), self._scale())):
             painter = QPainter(target)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -16,7 +16,7 @@ from capsviz import __version__
 from capsviz.app.panel_ids import PANEL_IDS, ROUTING_PANEL
 from capsviz.app.scene import SCREENSHOT_SAMPLE, ScreenshotScene
 from capsviz.app.session_file import SessionError, read_session
-from capsviz.commands import morph, perturb, predict, robustness
+from capsviz.commands import animate, morph, perturb, predict, robustness
 from capsviz.commands.common import CommandError, report_error
 from capsviz.model.device import DEVICE_CHOICES, DeviceError, resolve_device
 from capsviz.qt_platform import needs_offscreen, window_problem
@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"capsviz {__version__}")
     subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
-    for command in (predict, perturb, morph, robustness):
+    for command in (predict, perturb, morph, animate, robustness):
         command.register(subparsers)
     return parser
 

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capsviz.analysis.morph import Morph
+from capsviz.app.animation_dialog import export_animation_dialog
 from capsviz.app.comparison import BaselineComparison
 from capsviz.app.controller import Controller
 from capsviz.app.dialogs import show_about, show_shortcuts
@@ -303,6 +305,14 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open a session", "", SESSION_FILTER)
         if path:
             open_session(self, path)
+
+    def export_animation_dialog(self) -> None:
+        export_animation_dialog(self, self)
+
+    def current_morph(self) -> Morph | None:
+        """The morph Compare & keep shows, if the analysis panels are installed and one is on show."""
+        insight = getattr(self, "insight", None)
+        return None if insight is None else insight.compare.morph.morph
 
     def save_screenshot_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save a screenshot", "capsviz.png", "PNG image (*.png)")

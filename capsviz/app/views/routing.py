@@ -159,7 +159,9 @@ class RoutingView(QWidget):
         self.loopToggled = self.controls.loopToggled
         self.iterationsRequested = self.controls.iterationsRequested
 
-        options = QHBoxLayout()
+        self.options = QWidget()
+        options = QHBoxLayout(self.options)
+        options.setContentsMargins(0, 0, 0, 0)
         options.setSpacing(6)
         options.addWidget(QLabel("rows"))
         options.addWidget(self.order)
@@ -174,7 +176,7 @@ class RoutingView(QWidget):
         layout.setSpacing(6)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
-        layout.addLayout(options)
+        layout.addWidget(self.options)
         layout.addWidget(self.plots, 1)
         layout.addWidget(self.controls)
         self.show_routing(None, 0)
@@ -236,6 +238,11 @@ class RoutingView(QWidget):
         plot.getAxis("left").setWidth(AXIS_WIDTH)
 
     # drawing -----------------------------------------------------------
+    def show_controls(self, shown: bool) -> None:
+        """Show or hide the options and the playback bar (hidden in an exported animation's frames)."""
+        self.options.setVisible(shown)
+        self.controls.setVisible(shown)
+
     @property
     def shown_iteration(self) -> int:
         """0-based iteration on display."""

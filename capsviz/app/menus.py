@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMenuBar, QStyle, QToolBar
 
 from capsviz.app.controller import Controller
+from capsviz.app.presentation import Presentation
 from capsviz.app.views.canvas import DrawingCanvas
 
 Shortcut = str | QKeySequence.StandardKey
@@ -26,6 +27,7 @@ class MenuHost(Protocol):
 
     controller: Controller
     canvas: DrawingCanvas
+    presentation: Presentation
 
     def open_image_dialog(self) -> None: ...
     def paste(self) -> None: ...
@@ -179,6 +181,33 @@ def build_menus(window: QMainWindow, host: MenuHost) -> dict[str, QAction]:
             window, steer, f"Capsule {digit}", lambda d=digit: c.select_capsule(d), (str(digit),)
         )
     actions["reset"] = _action(window, capsule, "&Reset Sliders", c.reset_pose, ("Ctrl+R",))
+
+    view = bar.addMenu("&View")
+    zoom = lambda steps: lambda: host.presentation.zoom_by(steps)  # noqa: E731
+    actions["zoom-in"] = _action(
+        window, view, "Zoom &In", zoom(1), (QKeySequence.StandardKey.ZoomIn, "Ctrl+="), "Larger fonts"
+    )
+    actions["zoom-out"] = _action(
+        window, view, "Zoom &Out", zoom(-1), (QKeySequence.StandardKey.ZoomOut,), "Smaller fonts"
+    )
+    actions["zoom-reset"] = _action(window, view, "&Actual Size", zoom(0), ("Ctrl+0",), "Fonts as designed")
+    view.addSeparator()
+    actions["enlarge"] = _action(
+        window,
+        view,
+        "&Enlarge Panel",
+        lambda: host.presentation.toggle_enlarged(),
+        ("F11",),
+        "Fill the window with the tab on show (again: restore); double-click any panel's title for it",
+    )
+    actions["pop-out"] = _action(
+        window,
+        view,
+        "&Pop Out Panel",
+        lambda: host.presentation.pop_out(),
+        ("Ctrl+Shift+P",),
+        "Show the tab on show in a window of its own; close that window to put it back",
+    )
 
     help_menu = bar.addMenu("&Help")
     actions["shortcuts"] = _action(window, help_menu, "&Keyboard Shortcuts", host.show_shortcuts, ("F1",))

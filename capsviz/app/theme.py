@@ -19,13 +19,14 @@ POSITIVE = "#34d399"  # the 0.9 margin: a present digit should reach it
 NEGATIVE = "#f87171"  # the 0.1 margin: absent digits should stay below it
 ERROR = "#f87171"
 
-STYLESHEET = f"""
+STYLESHEET = """
 QMainWindow, QDialog {{ background: {WINDOW}; }}
 QWidget {{ color: {TEXT}; }}
 QFrame#panel {{ background: {PANEL}; border: 1px solid {PANEL_BORDER}; border-radius: 8px; }}
-QLabel#panelTitle {{ color: {TEXT}; font-weight: 600; font-size: 11pt; }}
+QLabel#panelTitle {{ color: {TEXT}; font-weight: 600; font-size: {title_pt}pt; }}
 QLabel#panelHint, QLabel#caption {{ color: {MUTED}; }}
-QLabel#emptyMessage {{ color: {MUTED}; font-size: 12pt; }}
+QLabel#emptyMessage {{ color: {MUTED}; font-size: {message_pt}pt; }}
+QLabel[role="dimensionName"] {{ color: {MUTED}; font-size: {small_pt}pt; }}
 QLabel#banner {{ background: #4a3512; color: #ffe2a8; border: 1px solid #8a6420;
                  border-radius: 6px; padding: 8px 12px; }}
 QToolBar {{ background: {WINDOW}; border: none; spacing: 6px; padding: 4px 6px; }}
@@ -47,6 +48,10 @@ QToolButton#capsuleButton {{ min-width: 14px; padding: 3px 4px; font-weight: 600
 QToolButton#capsuleButton[winner="true"] {{ color: {ACCENT}; }}
 QToolButton#capsuleButton:checked {{ background: #5a3d08; border-color: {STEER}; color: #ffe2a8; }}
 QToolButton#resetButton {{ padding: 0 4px; min-width: 18px; }}
+QToolButton#popOutButton {{ padding: 2px 3px; border-color: transparent; background: transparent;
+                            color: {MUTED}; }}
+QToolButton#eraserButton, QToolButton#undoButton, QToolButton#redoButton, QToolButton#clearButton {{
+    padding: 4px 5px; }}
 QSpinBox, QComboBox {{ background: #2a2f36; border: 1px solid #394049; border-radius: 5px;
                        padding: 2px 6px; }}
 QComboBox QAbstractItemView {{ background: #2a2f36; selection-background-color: #0e4a66; }}
@@ -64,6 +69,27 @@ QSplitter::handle {{ background: {WINDOW}; }}
 QTableWidget {{ background: {PANEL}; gridline-color: {PANEL_BORDER}; }}
 QHeaderView::section {{ background: {WINDOW}; color: {MUTED}; border: none; padding: 4px; }}
 """
+
+
+BASE_POINTS = 10.0  # the app's font at zoom 1 (or the system's, if larger)
+BASE_FONT_PROPERTY = "capsvizBasePoints"  # where the app keeps its zoom-1 font size
+ZOOMS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0)
+
+
+def stylesheet(zoom: float = 1.0) -> str:
+    """The app's stylesheet with its font sizes multiplied by ``zoom``."""
+    return STYLESHEET.format(
+        TEXT=TEXT,
+        MUTED=MUTED,
+        PANEL=PANEL,
+        PANEL_BORDER=PANEL_BORDER,
+        WINDOW=WINDOW,
+        ACCENT=ACCENT,
+        STEER=STEER,
+        title_pt=f"{11 * zoom:.1f}",
+        message_pt=f"{12 * zoom:.1f}",
+        small_pt=f"{8 * zoom:.1f}",
+    )
 
 
 def cache_axes(plot: pg.PlotItem) -> None:
@@ -98,7 +124,8 @@ def apply_theme(app: QApplication) -> None:
         palette.setColor(role, QColor(colour))
     app.setPalette(palette)
     font = QFont(app.font())
-    font.setPointSizeF(max(font.pointSizeF(), 10.0))
+    font.setPointSizeF(max(font.pointSizeF(), BASE_POINTS))
     app.setFont(font)
-    app.setStyleSheet(STYLESHEET)
+    app.setProperty(BASE_FONT_PROPERTY, font.pointSizeF())
+    app.setStyleSheet(stylesheet())
     configure_pyqtgraph()

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSlider,
     QSplitter,
-    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -34,6 +33,7 @@ from capsviz.app.dialogs import show_about, show_shortcuts
 from capsviz.app.insight_overlays import InsightOverlays
 from capsviz.app.menus import build_menus, shortcut_rows
 from capsviz.app.panel_ids import PANEL_TITLES, ROUTING_PANEL
+from capsviz.app.presentation import Presentation
 from capsviz.app.protocols import Views
 from capsviz.app.session import SESSION_FILTER, open_session, save_session
 from capsviz.app.session_file import SUFFIX
@@ -48,6 +48,7 @@ from capsviz.app.views.poses import PoseSliders
 from capsviz.app.views.prediction import PredictionLabel
 from capsviz.app.views.reconstruction import ReconstructionView
 from capsviz.app.views.routing import RoutingView
+from capsviz.app.views.side_tabs import side_tabs
 from capsviz.app.views.status import StatusPanel
 from capsviz.data.images import ImageError
 from capsviz.model.baseline import BaselineCNN
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.comparison = BaselineComparison(self.state, self.length_plot, baseline, baseline_missing)
         self.actions_by_name = build_menus(self, self)
         self.setCentralWidget(self._build_layout(problem))
+        self.presentation = Presentation(self, self.insight_tabs)
         self.controller.modelReplaced.connect(lambda _model: self.banner.hide())
         self.network_input.width_toggle.toggled.connect(self.controller.set_normalise_width)
         self.setStatusBar(self.status)
@@ -133,7 +135,7 @@ class MainWindow(QMainWindow):
         splitter.setHandleWidth(8)
         splitter.addWidget(self._draw_panel())
         splitter.addWidget(self._capsule_column())
-        self.insight_tabs = QTabWidget()
+        self.insight_tabs = side_tabs()
         self.insight_tabs.setObjectName("insightTabs")
         self.insight_tabs.setDocumentMode(False)
         self.empty_pages = [EmptyState(self.routing_view, Needs.INPUT)]
@@ -163,8 +165,8 @@ class MainWindow(QMainWindow):
         self.brush_slider.setObjectName("brushSlider")
         self.brush_slider.setRange(MIN_BRUSH, MAX_BRUSH)
         self.brush_slider.setValue(self.canvas.brush_width)
-        self.brush_slider.setFixedWidth(90)
-        self.brush_slider.setToolTip("Brush width ([ and ])")
+        self.brush_slider.setFixedWidth(60)
+        self.brush_slider.setToolTip("Brush width: thinner [ and thicker ]")
         self.brush_slider.valueChanged.connect(self.canvas.set_brush_width)
         eraser = QToolButton()
         eraser.setObjectName("eraserButton")
@@ -190,8 +192,7 @@ class MainWindow(QMainWindow):
         clear.setText("Clear")
         clear.setToolTip("Erase the canvas (Esc)")
         clear.clicked.connect(self.canvas.clear)
-        brush_label = self.make_caption("brush")
-        panel = Panel("Draw", header=(brush_label, self.brush_slider, eraser, undo, redo, clear))
+        panel = Panel("Draw", header=(self.brush_slider, eraser, undo, redo, clear))
         self.draw_panel = panel
         panel.add(self.canvas)
         row = QHBoxLayout()
@@ -214,7 +215,7 @@ class MainWindow(QMainWindow):
         lengths = Panel(
             "Digit capsule lengths",
             self.length_plot,
-            hint="the longest wins",
+            hint="longest wins",
             header=(self.comparison.toggle,),
         )
         steer = Panel(

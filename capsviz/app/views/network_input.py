@@ -59,7 +59,7 @@ class NetworkInputView(PixelImage):
         )
         self._overlay: np.ndarray | None = None
         self._tint: QImage | None = None
-        self.where_toggle = QCheckBox("Show where the capsule looks")
+        self.where_toggle = QCheckBox("Where the capsule looks")
         self.where_toggle.setObjectName("whereOverlayToggle")
         self.where_toggle.setToolTip(
             "Tint the input and your drawing by how strongly the primary capsules over each "
@@ -94,7 +94,7 @@ class NetworkInputView(PixelImage):
     def show_target(self, digit: int | None) -> None:
         """Name the capsule the toggle is about."""
         who = "the capsule" if digit is None else f"capsule {digit}"
-        self.where_toggle.setText(f"Show where {who} looks")
+        self.where_toggle.setText(f"Where {who} looks")
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from capsviz.app import theme
 from capsviz.app.state import paper_ranges
 from capsviz.app.views.distribution import DimensionStrip
 from capsviz.model.capsnet import DIGIT_DIM
@@ -167,7 +166,7 @@ class PoseSliders(QWidget):
             name.setObjectName("caption")
             label = QLabel()
             label.setObjectName(f"poseLabel{dim}")
-            label.setStyleSheet(f"color: {theme.MUTED}; font-size: 8pt;")
+            label.setProperty("role", "dimensionName")
             label.setFixedWidth(LABEL_WIDTH)
             label.setVisible(False)
             slider = QSlider(Qt.Orientation.Horizontal)

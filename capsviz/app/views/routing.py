@@ -133,6 +133,9 @@ class RoutingView(QWidget):
         for key, label in ORDERINGS.items():
             self.order.addItem(label, key)
         self.order.currentIndexChanged.connect(self._options_changed)
+        # Shrinks to its first letters in a narrow column, so the window fits a 1366 px laptop screen.
+        self.order.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.order.setMinimumContentsLength(5)
         self.scale = QComboBox()
         self.scale.setObjectName("routingScale")
         self.scale.setToolTip("Colour scale of c_ij: this digit's range (small changes show) or the full 0–1")
@@ -169,7 +172,9 @@ class RoutingView(QWidget):
         options.addWidget(QLabel("colours"))
         options.addWidget(self.scale)
         options.addStretch(1)
-        options.addWidget(QLabel("iterations r"))
+        iterations = QLabel("r =")
+        iterations.setToolTip(self.controls.iterations.toolTip())
+        options.addWidget(iterations)
         options.addWidget(self.controls.iterations)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)

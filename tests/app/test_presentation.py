@@ -110,7 +110,8 @@ def test_the_current_tab_pops_out_from_the_view_menu_and_back(window, qtbot):
 def test_zoom_scales_every_font_and_actual_size_brings_it_back(window, qtbot):
     title, heading = window.routing_view.title, window.draw_panel.heading
     before = (title.font().pointSizeF(), heading.font().pointSizeF(), window.prediction.font().pointSizeF())
-    axis = next(i for v in window.findChildren(pg.GraphicsView) for i in v.items() if isinstance(i, pg.AxisItem))
+    items = [item for view in window.findChildren(pg.GraphicsView) for item in view.items()]
+    axis = next(item for item in items if isinstance(item, pg.AxisItem))
     press(window, "Ctrl+=")
     press(window, "Ctrl+=")
     zoom = window.presentation.zoom

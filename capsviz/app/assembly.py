@@ -10,6 +10,9 @@ from PySide6.QtWidgets import QApplication
 
 from capsviz.analysis.live import for_live_view
 from capsviz.app import theme
+from capsviz.app.insight.overview_panel import OverviewPanel, OverviewPresenter
+from capsviz.app.panel_ids import OVERVIEW_PANEL
+from capsviz.app.views.empty_state import Needs
 from capsviz.app.window import MainWindow
 from capsviz.model.baseline import load_baseline
 from capsviz.model.capsnet import CapsNet
@@ -24,6 +27,15 @@ def no_model_banner(reason: str) -> str:
         f"<b>No trained network loaded.</b> {reason}{hint}. You can still draw and see the preprocessing; "
         "load a weights file with File → Load Weights… (Ctrl+Shift+O)."
     )
+
+
+def install_overview(window: MainWindow) -> OverviewPresenter:
+    """Add the network overview tab: every stage of the forward pass for the input on show."""
+    panel = OverviewPanel()
+    window.add_insight_panel(OVERVIEW_PANEL, panel, Needs.INPUT)
+    presenter = OverviewPresenter(panel, window.state, window.controller.model, window.show_panel, window)
+    window.controller.modelReplaced.connect(presenter.set_model)
+    return presenter
 
 
 def install_insight_panels(window: MainWindow) -> bool:
@@ -99,5 +111,6 @@ def create_window(
         baseline, missing = None, str(exc)
     window = MainWindow(model, device, weights, banner, baseline, missing)
     if insight:
+        window.overview = install_overview(window)
         install_insight_panels(window)
     return window

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 PANEL_TITLES: dict[str, str] = {
     "routing": "Routing",
+    "overview": "Overview",
     "where": "Where",
     "why": "Why",
     "what": "What",
@@ -20,4 +21,5 @@ PANEL_TITLES: dict[str, str] = {
 }
 PANEL_IDS = tuple(PANEL_TITLES)
 ROUTING_PANEL = "routing"  # the window's own; the others come with the analysis panels
-INSIGHT_PANEL_IDS = tuple(panel for panel in PANEL_IDS if panel != ROUTING_PANEL)
+OVERVIEW_PANEL = "overview"  # the network at a glance, installed beside them
+INSIGHT_PANEL_IDS = tuple(panel for panel in PANEL_IDS if panel not in (ROUTING_PANEL, OVERVIEW_PANEL))

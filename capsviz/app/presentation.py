@@ -206,28 +206,30 @@ class Presentation(QObject):
         self.set_zoom(levels[max(0, min(len(levels) - 1, nearest + steps))])
 
     def set_zoom(self, zoom: float) -> None:
-        """Scale every font of the app, plot axes included, by ``zoom`` (1: as designed)."""
+        """Scale every font of the window (pop-outs, dialogs and plot axes included) by ``zoom``.
+
+        The window gets the zoomed font and stylesheet, so only its own widgets are
+        restyled, not every widget of the application.
+        """
         app = QApplication.instance()
         base = float(app.property(theme.BASE_FONT_PROPERTY) or theme.BASE_POINTS)
         self.zoom = zoom
         font = QFont(app.font())
         font.setPointSizeF(base * zoom)
-        app.setFont(font)
-        app.setStyleSheet(theme.stylesheet(zoom))
-        windows = [self.window, *self.popped]
-        for top in windows:
-            for widget in [top, *top.findChildren(QWidget)]:
-                if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
-                    _scale_font(widget, zoom)
-            for view in top.findChildren(pg.GraphicsView):
-                for item in view.items():
-                    if isinstance(item, pg.AxisItem):
-                        tick = QFont(font)
-                        tick.setPointSizeF(base * zoom * 0.9)
-                        item.setTickFont(tick)
-                        item.label.setFont(font)
-                        item.picture = None
-                        item.update()
+        self.window.setFont(font)
+        self.window.setStyleSheet("" if zoom == 1.0 else theme.stylesheet(zoom))
+        tick = QFont(font)
+        tick.setPointSizeF(base * zoom * 0.9)
+        for widget in self.window.findChildren(QWidget):
+            if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont) and not widget.isWindow():
+                _scale_font(widget, zoom)
+        for view in self.window.findChildren(pg.GraphicsView):
+            for item in view.items():
+                if isinstance(item, pg.AxisItem):
+                    item.setTickFont(tick)
+                    item.label.setFont(font)
+                    item.picture = None
+                    item.update()
 
 
 def _scale_font(widget: QWidget, zoom: float) -> None:

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QTabWidget
 
+from capsviz.app.panel_ids import PANEL_IDS
 from capsviz.app.views.empty_state import NO_HISTORY, NO_INPUT, NO_MODEL, EmptyState
 from tests.app.app_helpers import WAIT_MS, draw_stroke
 
@@ -34,7 +35,7 @@ def test_before_the_first_digit_each_tab_says_what_to_do_and_shows_no_empty_plot
     window = _open_window(qtbot, tmp_path, monkeypatch, model=pretrained)
     tabs = window.findChild(QTabWidget, "insightTabs")
     pages = _pages(window)
-    assert len(pages) == 9
+    assert len(pages) == len(PANEL_IDS)
     for index, (title, page) in enumerate(pages.items()):
         tabs.setCurrentIndex(index)
         if title in ALWAYS_FILLED:

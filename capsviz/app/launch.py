@@ -85,12 +85,14 @@ def run_app(
     window = create_window(device=device, weights=weights)
     if screenshot:
         return render_screenshot(window, screenshot, scene or ScreenshotScene(), session)
-    from capsviz.app.settings import remember_between_sessions
+    from capsviz.app.settings import offer_tour_once, remember_between_sessions
 
     remember_between_sessions(window)
+    window.show()
     if session:
         open_session(window, session)
-    window.show()
+    else:
+        offer_tour_once(window)
     return app.exec()
 
 

@@ -55,6 +55,17 @@ def remember_between_sessions(window: object, settings: QSettings | None = None)
     window.closing.connect(lambda: save_settings(window, store))
 
 
+def offer_tour_once(window: object, settings: QSettings | None = None) -> bool:
+    """Start the guided tour on the very first launch (it closes with Esc); True if it was offered now."""
+    store = settings if settings is not None else app_settings()
+    if store.value("tour/offered", False, type=bool):
+        return False
+    store.setValue("tour/offered", True)
+    store.sync()
+    window.start_tour()
+    return True
+
+
 def _int(value: object) -> int | None:
     try:
         return int(value)

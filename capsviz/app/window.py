@@ -38,6 +38,7 @@ from capsviz.app.protocols import Views
 from capsviz.app.session import SESSION_FILTER, open_session, save_session
 from capsviz.app.session_file import SUFFIX
 from capsviz.app.state import AppState
+from capsviz.app.tour import Tour
 from capsviz.app.views.canvas import MAX_BRUSH, MIN_BRUSH, DrawingCanvas
 from capsviz.app.views.empty_state import EmptyState, Needs, empty_message
 from capsviz.app.views.lengths import LengthPlot
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name = build_menus(self, self)
         self.setCentralWidget(self._build_layout(problem))
         self.presentation = Presentation(self, self.insight_tabs)
+        self.tour: Tour | None = None
         self.controller.modelReplaced.connect(lambda _model: self.banner.hide())
         self.network_input.width_toggle.toggled.connect(self.controller.set_normalise_width)
         self.setStatusBar(self.status)
@@ -332,6 +334,12 @@ class MainWindow(QMainWindow):
         """Classify the clipboard's image, image file or file path."""
         if not self._accept_mime(QGuiApplication.clipboard().mimeData(), "paste"):
             self.status.show_error("the clipboard holds no image (copy an image or an image file)")
+
+    def start_tour(self) -> None:
+        """Help → Tour: ten steps through the network, each on the panel it speaks of."""
+        if self.tour is None:
+            self.tour = Tour(self)
+        self.tour.start()
 
     def show_shortcuts(self) -> None:
         show_shortcuts(self, shortcut_rows(self.menuBar()))

@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument(
         "--pair", type=int, metavar="N", help="show held-out MultiMNIST pair N (two overlapping test digits)"
     )
+    shot.add_argument("--enlarge", action="store_true", help="the chosen panel fills the window")
     parser.add_argument("--version", action="version", version=f"capsviz {__version__}")
     subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
     for command in (predict, perturb, morph, animate, robustness):
@@ -136,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.draw_only,
             args.cnn,
             args.pair,
+            args.enlarge,
         )
         return run_app(args.app_weights, args.app_device, args.screenshot, scene, args.session)
     except (CommandError, DeviceError, SessionError) as exc:

@@ -3,7 +3,7 @@ and how routing splits the primary capsules between them (the paper's Figure 5, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -29,6 +29,8 @@ class TwoDigits:
     coupling : np.ndarray
         ``[T, 2, 10, 10]`` c_ij to each winner in each routing iteration, averaged over
         the 32 capsule types of each grid cell (uniform 0.1 at t = 0).
+    poses : np.ndarray
+        ``[2, 16]`` the two winners' capsules, as the network read them.
     """
 
     image: np.ndarray
@@ -36,6 +38,7 @@ class TwoDigits:
     winners: tuple[int, int]
     reconstructions: np.ndarray
     coupling: np.ndarray
+    poses: np.ndarray
 
 
 @torch.no_grad()
@@ -59,4 +62,20 @@ def read_two(model: CapsNet, picture: np.ndarray) -> TwoDigits | None:
         winners=(first, second),
         reconstructions=pictures[:, 0].float().cpu().numpy(),
         coupling=folded.numpy(),
+        poses=poses[[first, second]].float().cpu().numpy(),
     )
+
+
+@torch.no_grad()
+def steer_two(model: CapsNet, result: TwoDigits, which: int, offsets: np.ndarray) -> TwoDigits:
+    """``result`` with winner ``which`` (0: the longer, 1: the other) decoded from its pose plus ``offsets``.
+
+    Only that digit's reconstruction changes; the other stays as read, so a person
+    sees what each of the 16 numbers of one capsule does while the other digit holds still.
+    """
+    pose = torch.as_tensor(result.poses[which] + np.asarray(offsets, np.float32), device=model.device)
+    digit = torch.tensor([result.winners[which]], device=model.device)
+    picture = model.decode(pose[None].float(), digit)[0, 0].float().cpu().numpy()
+    reconstructions = result.reconstructions.copy()
+    reconstructions[which] = picture
+    return replace(result, reconstructions=reconstructions)

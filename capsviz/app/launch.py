@@ -216,6 +216,8 @@ def _show_scene(window: object, scene: ScreenshotScene) -> bool | None:
     if scene.data_ranges:
         choice = window.pose_sliders.range_choice
         choice.setCurrentIndex(choice.findData("data"))
+    if scene.enlarge:
+        window.presentation.toggle_enlarged(window.panel_pages[scene.panel])
     return ready
 
 

@@ -25,6 +25,7 @@ class ScreenshotScene:
     draw_only: bool = False  # save the Draw panel alone
     cnn: bool = False  # the CNN baseline's probabilities beside the capsule lengths
     pair: int | None = None  # show held-out MultiMNIST pair N instead of a single test digit
+    enlarge: bool = False  # the chosen panel fills the window
 
     @property
     def needs_survey(self) -> bool:

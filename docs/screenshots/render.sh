@@ -15,6 +15,7 @@ shot insight-compare --panel compare --keep 1,2,3 --panel-only
 shot insight-gallery --panel gallery --panel-only
 shot cnn-beside --sample 582 --cnn
 shot two-digits --panel two-digits --pair 8 --panel-only
+shot overview --panel overview --enlarge
 shot drawn-as-drawn --sample 18 --drawn 0.15 --draw-only --as-drawn
 shot drawn-mnist-width --sample 18 --drawn 0.15 --draw-only
 
@@ -26,6 +27,8 @@ from capsviz.data.mnist import load_shipped_test_set
 Image.fromarray(load_shipped_test_set()[0][0]).save(sys.argv[1])
 PY
 capsviz perturb "$digit" --labels --out "$out/insight-figure4.png"
+capsviz animate "$digit" --size 640x480 --out "$out/routing.gif"
+capsviz animate "$digit" --what sweep --dim 5 --steps 17 --size 640x480 --out "$out/sweep.gif"
 rm -r "$(dirname "$digit")"
 capsviz robustness --limit 2000 --out "$out/robustness.png" > /dev/null
 pair="$(mktemp -d)"

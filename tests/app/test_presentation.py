@@ -125,3 +125,12 @@ def test_zoom_scales_every_font_and_actual_size_brings_it_back(window, qtbot):
     assert window.presentation.zoom == 1.0
     after = (title.font().pointSizeF(), heading.font().pointSizeF(), window.prediction.font().pointSizeF())
     assert after == pytest.approx(before)
+
+
+def test_a_screenshot_can_show_one_panel_filling_the_window(window, tmp_path):
+    from capsviz.app.launch import render_screenshot
+    from capsviz.app.scene import ScreenshotScene
+
+    assert render_screenshot(window, str(tmp_path / "big.png"), ScreenshotScene(enlarge=True)) == 0
+    assert window.presentation.enlarged is window.panel_pages["routing"]
+    assert (tmp_path / "big.png").exists()

@@ -47,3 +47,29 @@ def test_the_window_reads_a_pasted_pair_with_the_two_digit_model(qtbot, two_digi
     )
     assert window.insight.two_digits.result.winners == read_two(window.two_digit_model, picture).winners
     window.close()
+
+
+def test_the_sliders_steer_either_winner_and_only_its_picture_changes(qtbot, two_digit_window, mnist_test):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window = two_digit_window
+    window.show()
+    window.show_panel("two-digits")
+    panel = window.insight.two_digits
+    window.controller.show_array(pair_of(mnist_test))
+    qtbot.waitUntil(lambda: all_answered(window) and panel.result is not None, timeout=WAIT_MS)
+    first, _ = panel.result.winners
+    assert panel.steer_buttons.button(0).text() == str(first) and panel.steered == 0
+    before = panel.pair_item.image.astype(int)
+    panel.sliders[4].setValue(20)  # +0.20 on dimension 4 of the longer winner
+    red_changed = np.abs(panel.pair_item.image[..., 0].astype(int) - before[..., 0]).max()
+    assert red_changed > 0
+    QTest.mouseClick(panel.steer_buttons.button(1), Qt.MouseButton.LeftButton)
+    assert panel.steered == 1
+    steered = panel.pair_item.image.astype(int)
+    np.testing.assert_array_equal(steered[..., 0], before[..., 0], "the first winner is back as read")
+    assert np.abs(steered[..., 1] - before[..., 1]).max() > 0, "now the second one moves"
+    panel.reset_offsets()
+    np.testing.assert_array_equal(panel.pair_item.image, before.astype(np.uint8))
+    window.close()

@@ -36,7 +36,7 @@ from capsviz.app.insight.keeper import Keeper
 from capsviz.app.insight.morph_panel import MorphPresenter
 from capsviz.app.insight.robustness_panel import ROBUSTNESS, RobustnessPanel, RobustnessPresenter
 from capsviz.app.insight.survey_task import SurveyBinding, SurveyResult
-from capsviz.app.insight.two_digits_panel import TwoDigitsPanel
+from capsviz.app.insight.two_digits_panel import TwoDigitsPanel, TwoDigitsSteering
 from capsviz.app.insight.what_panel import WhatPanel
 from capsviz.app.insight.where_panel import WherePanel
 from capsviz.app.insight.why_panel import WhyPanel
@@ -128,6 +128,7 @@ class InsightPanels(QObject):
         self.counterfactuals, self.invariance = CounterfactualPanel(), InvariancePanel()
         self.compare, self.gallery = HistoryPanel(), GalleryPanel()
         self.two_digits = TwoDigitsPanel()
+        self.two_digit_steering = TwoDigitsSteering(self.two_digits, lambda: self.two_digit_model, self)
         self.widgets: dict[str, QWidget] = {
             "where": self.where,
             "why": self.why,

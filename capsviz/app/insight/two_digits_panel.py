@@ -8,16 +8,31 @@ onto the 10×10 grid, at the routing iteration chosen with the slider.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from capsviz.analysis.two_digits import TwoDigits
+from capsviz.analysis.two_digits import TwoDigits, steer_two
 from capsviz.app import theme
 from capsviz.app.insight.common import chart, digit_ticks, hint_label, image_item, image_plot, set_title
+from capsviz.model.capsnet import DIGIT_DIM, CapsNet
 
 FIRST, SECOND = "#e5534b", "#57ab5a"  # red and green, as in the paper's Figure 5
+STEPS = 100  # slider steps per unit of offset: 0.01 each, ±0.25 as in the paper
+REACH = 0.25
 HELP = (
     "The two-digit (MultiMNIST) CapsNet reads the input as two overlapping digits: the picture is framed "
     "36×36 like its training pairs. Red and green: the two longest capsules, each decoded alone. The maps: "
@@ -37,7 +52,15 @@ def overlay(result: TwoDigits) -> np.ndarray:
 
 
 class TwoDigitsPanel(QWidget):
-    """Figure 5 of the paper for the input on show."""
+    """Figure 5 of the paper for the input on show, with sixteen sliders that steer either winner.
+
+    Signals
+    -------
+    steerChanged(int, object)
+        Winner 0 (the longer) or 1 should be decoded with these ``[16]`` offsets added.
+    """
+
+    steerChanged = Signal(int, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +104,73 @@ class TwoDigitsPanel(QWidget):
         box.addWidget(self.summary)
         box.addWidget(self.view, 1)
         box.addLayout(row)
+        box.addLayout(self._steering())
+
+    def _steering(self) -> QVBoxLayout:
+        """Pick a winner, then move its 16 numbers: only that digit's red or green picture changes."""
+        self.steer_buttons = QButtonGroup(self)
+        pick = QHBoxLayout()
+        pick.addWidget(QLabel("steer"))
+        for which, colour in enumerate((FIRST, SECOND)):
+            button = QToolButton()
+            button.setObjectName(f"twoDigitsSteer{which}")
+            button.setCheckable(True)
+            button.setStyleSheet(f"QToolButton {{ color: {colour}; font-weight: 600; }}")
+            button.setToolTip("Steer this winner with the sliders below (the other digit holds still)")
+            self.steer_buttons.addButton(button, which)
+            pick.addWidget(button)
+        self.steer_buttons.button(0).setChecked(True)
+        self.steer_buttons.idClicked.connect(self._emit_steer)
+        reset = QPushButton("Reset")
+        reset.setObjectName("twoDigitsReset")
+        reset.setToolTip("All sixteen offsets back to 0")
+        reset.clicked.connect(self.reset_offsets)
+        pick.addStretch(1)
+        pick.addWidget(reset)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(1)
+        self.sliders: list[QSlider] = []
+        for dim in range(DIGIT_DIM):
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setObjectName(f"twoDigitsSlider{dim}")
+            slider.setRange(-round(REACH * STEPS), round(REACH * STEPS))
+            slider.setToolTip(f"Offset added to dimension {dim} of the steered winner (±{REACH})")
+            slider.valueChanged.connect(lambda _v: self._emit_steer())
+            column, row = divmod(dim, DIGIT_DIM // 2)
+            caption = QLabel(f"d{dim}")
+            caption.setObjectName("caption")
+            grid.addWidget(caption, row, 2 * column)
+            grid.addWidget(slider, row, 2 * column + 1)
+            self.sliders.append(slider)
+        steering = QVBoxLayout()
+        steering.addLayout(pick)
+        steering.addLayout(grid)
+        return steering
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """``[16]`` the sliders' offsets."""
+        return np.array([slider.value() / STEPS for slider in self.sliders], np.float32)
+
+    @property
+    def steered(self) -> int:
+        """0: the longer winner is steered; 1: the other."""
+        return max(0, self.steer_buttons.checkedId())
+
+    def reset_offsets(self) -> None:
+        for slider in self.sliders:
+            with QSignalBlocker(slider):
+                slider.setValue(0)
+        self._emit_steer()
+
+    def _emit_steer(self, *_args: object) -> None:
+        if self._result is not None:
+            self.steerChanged.emit(self.steered, self.offsets)
+
+    def show_steered(self, result: TwoDigits) -> None:
+        """Redraw the pair with ``result``'s reconstructions (one winner steered)."""
+        self.pair_item.setImage(overlay(result), autoLevels=False, levels=(0, 255))
 
     @property
     def result(self) -> TwoDigits | None:
@@ -101,6 +191,11 @@ class TwoDigitsPanel(QWidget):
             self.summary.setText("")
             return
         first, second = result.winners
+        for slider in self.sliders:  # a new reading starts from the capsules as read
+            with QSignalBlocker(slider):
+                slider.setValue(0)
+        for which, digit in enumerate(result.winners):
+            self.steer_buttons.button(which).setText(str(digit))
         self.pair_item.setImage(overlay(result), autoLevels=False, levels=(0, 255))
         brushes = [FIRST if j == first else SECOND if j == second else theme.BAR for j in range(10)]
         self.bars.setOpts(height=result.lengths, brushes=brushes)
@@ -125,3 +220,20 @@ class TwoDigitsPanel(QWidget):
         for k, (plot, item) in enumerate(zip(self.coupling_plots, self.coupling_items, strict=True)):
             item.setImage(maps[k], autoLevels=False, levels=levels)
             set_title(plot, f"c_ij → capsule {self._result.winners[k]}")
+
+
+class TwoDigitsSteering(QObject):
+    """Decodes the steered winner with the sliders' offsets (one 36×36 decode, on the GUI thread)."""
+
+    def __init__(
+        self, panel: TwoDigitsPanel, model: Callable[[], CapsNet | None], parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.panel, self.model = panel, model
+        panel.steerChanged.connect(self.steer)
+
+    def steer(self, which: int, offsets: np.ndarray) -> None:
+        model, result = self.model(), self.panel.result
+        if model is None or result is None:
+            return
+        self.panel.show_steered(steer_two(model, result, which, offsets))

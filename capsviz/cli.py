@@ -16,6 +16,7 @@ from capsviz import __version__
 from capsviz.app.panel_ids import PANEL_IDS, ROUTING_PANEL
 from capsviz.app.scene import SCREENSHOT_SAMPLE, ScreenshotScene
 from capsviz.app.session_file import SessionError, read_session
+from capsviz.app.zoom import ZOOMS
 from capsviz.commands import animate, morph, perturb, predict, robustness
 from capsviz.commands.common import CommandError, report_error
 from capsviz.model.device import DEVICE_CHOICES, DeviceError, resolve_device
@@ -39,6 +40,16 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _zoom(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not ZOOMS[0] <= value <= ZOOMS[-1]:
+        raise argparse.ArgumentTypeError(f"expected a zoom from {ZOOMS[0]} to {ZOOMS[-1]}, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="capsviz",
@@ -53,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--device", dest="app_device", choices=DEVICE_CHOICES, default="auto", help="where the network runs"
+    )
+    parser.add_argument(
+        "--zoom",
+        type=_zoom,
+        default=1.0,
+        metavar="F",
+        help="scale every font of the window (0.8–2, e.g. 1.5 for a projector; View → Zoom in the window)",
     )
     parser.add_argument(
         "--session",
@@ -139,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.pair,
             args.enlarge,
         )
-        return run_app(args.app_weights, args.app_device, args.screenshot, scene, args.session)
+        return run_app(args.app_weights, args.app_device, args.screenshot, scene, args.session, args.zoom)
     except (CommandError, DeviceError, SessionError) as exc:
         report_error(str(exc))
         return 1

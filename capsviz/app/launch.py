@@ -74,6 +74,7 @@ def run_app(
     screenshot: str | None = None,
     scene: ScreenshotScene | None = None,
     session: str | None = None,
+    zoom: float = 1.0,
 ) -> int:
     """Open the explorer (or render ``scene`` to ``screenshot``), on ``session`` if given; the exit status."""
     if screenshot and needs_offscreen():
@@ -83,6 +84,8 @@ def run_app(
     from capsviz.app.assembly import create_window
 
     window = create_window(device=device, weights=weights)
+    if zoom != 1.0:
+        window.presentation.set_zoom(zoom)
     if screenshot:
         return render_screenshot(window, screenshot, scene or ScreenshotScene(), session)
     from capsviz.app.settings import offer_tour_once, remember_between_sessions

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from capsviz.app import theme
 from capsviz.app.views.panel import Panel
+from capsviz.app.zoom import ZOOMS
 
 WIDGET_BASE_FONT = "capsvizDesignedFont"  # a widget's own font size at zoom 1 (negative: pixels)
 
@@ -197,11 +198,11 @@ class Presentation(QObject):
 
     # zoom ----------------------------------------------------------------
     def zoom_by(self, steps: int) -> None:
-        """One step bigger (+1) or smaller (−1) along :data:`theme.ZOOMS`; 0 resets."""
+        """One step bigger (+1) or smaller (−1) along :data:`~capsviz.app.zoom.ZOOMS`; 0 resets."""
         if steps == 0:
             self.set_zoom(1.0)
             return
-        levels = theme.ZOOMS
+        levels = ZOOMS
         nearest = min(range(len(levels)), key=lambda i: abs(levels[i] - self.zoom))
         self.set_zoom(levels[max(0, min(len(levels) - 1, nearest + steps))])
 

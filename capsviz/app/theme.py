@@ -73,7 +73,6 @@ QHeaderView::section {{ background: {WINDOW}; color: {MUTED}; border: none; padd
 
 BASE_POINTS = 10.0  # the app's font at zoom 1 (or the system's, if larger)
 BASE_FONT_PROPERTY = "capsvizBasePoints"  # where the app keeps its zoom-1 font size
-ZOOMS = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0)
 
 
 def stylesheet(zoom: float = 1.0) -> str:

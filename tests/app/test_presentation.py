@@ -134,3 +134,26 @@ def test_a_screenshot_can_show_one_panel_filling_the_window(window, tmp_path):
     assert render_screenshot(window, str(tmp_path / "big.png"), ScreenshotScene(enlarge=True)) == 0
     assert window.presentation.enlarged is window.panel_pages["routing"]
     assert (tmp_path / "big.png").exists()
+
+
+def test_the_command_line_zooms_and_refuses_a_zoom_out_of_range(
+    tmp_path, capsys, in_process_app, monkeypatch
+):
+    from capsviz.app import launch
+    from capsviz.cli import main
+
+    seen = []
+    render = launch.render_screenshot
+
+    def record(window, *args):
+        seen.append((window.presentation.zoom, window.routing_view.title.font().pointSizeF()))
+        return render(window, *args)
+
+    monkeypatch.setattr(launch, "render_screenshot", record)
+    assert main(["--screenshot", str(tmp_path / "plain.png")]) == 0
+    assert main(["--zoom", "1.5", "--screenshot", str(tmp_path / "zoomed.png")]) == 0
+    (plain_zoom, plain_title), (zoom, title) = seen
+    assert (plain_zoom, zoom) == (1.0, 1.5) and title == pytest.approx(plain_title * 1.5)
+    with pytest.raises(SystemExit):
+        main(["--zoom", "5"])
+    assert "expected a zoom from 0.8 to 2.0" in capsys.readouterr().err

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 from capsviz.analysis.inference import infer
 from capsviz.data.images import ImageError, load_image
@@ -253,6 +254,22 @@ def field_on_canvas(
     factor, _, (top, left) = _square_fit(*stages.gray.shape, size)
     field_top, field_left, field_height, field_width = field
     return top + field_top * factor, left + field_left * factor, field_height * factor, field_width * factor
+
+
+def digit_on_canvas(digit: np.ndarray, shift: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """A ``[28, 28]`` MNIST digit enlarged to the canvas (uint8 ``[448, 448]``), moved ``shift`` = (dx, dy)
+    MNIST pixels (what falls off the canvas is lost)."""
+    scale = CANVAS_PIXELS // 28
+    picture = np.asarray(
+        Image.fromarray(np.asarray(digit, np.uint8)).resize((CANVAS_PIXELS,) * 2, Image.BILINEAR)
+    )
+    dx, dy = (int(v) * scale for v in shift)
+    moved = np.zeros_like(picture)
+    height, width = picture.shape
+    moved[max(dy, 0) : height + min(dy, 0), max(dx, 0) : width + min(dx, 0)] = picture[
+        max(-dy, 0) : height - max(dy, 0), max(-dx, 0) : width - max(dx, 0)
+    ]
+    return moved
 
 
 def fit_to_square(ink: np.ndarray, size: int) -> np.ndarray:

@@ -67,6 +67,11 @@ def install_insight_panels(window: MainWindow) -> bool:
     insight.sampleRequested.connect(window.controller.show_sample)
     insight.digitRequested.connect(window.controller.select_capsule)
     insight.iterationRequested.connect(window.controller.seek_routing)
+    insight.two_digits.underlayRequested.connect(
+        lambda under: (
+            controller.place_under_drawing(*under) if under else controller.place_under_drawing(None)
+        )
+    )
     window.controller.modelReplaced.connect(insight.set_model)
     window.closing.connect(insight.shutdown)
     window.canvas.strokeActiveChanged.connect(insight.hold_for_drawing)

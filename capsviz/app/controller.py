@@ -25,6 +25,7 @@ from capsviz.analysis.live import (
     Sample,
     answer,
     bin_strokes,
+    digit_on_canvas,
     inference_failure,
     load_failure,
     load_live_model,
@@ -163,6 +164,17 @@ class Controller(QObject):
         sample = Sample(index, int(labels[index]))
         source = f"MNIST test #{index} (a {sample.label})"
         return self._submit(images[index], "sample", preview=True, sample=sample, source=source)
+
+    def place_under_drawing(self, index: int | None, shift: tuple[int, int] = (0, 0)) -> None:
+        """Put MNIST test digit ``index`` under the drawing, moved by ``shift`` (dx, dy) MNIST pixels, so a
+        person draws a second digit over it; None takes it away."""
+        if index is None:
+            self.views.canvas.show_underlay(None)
+            return
+        loaded = self._readable_samples()
+        if loaded is not None:
+            images = loaded[0]
+            self.views.canvas.show_underlay(digit_on_canvas(images[index % len(images)], shift))
 
     def next_sample(self, step: int = 1) -> int:
         current = self.state.sample.index if self.state.sample is not None else -1 if step > 0 else 0

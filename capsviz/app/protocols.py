@@ -27,6 +27,9 @@ class CanvasView(Protocol):
     def strokes(self) -> tuple | None:
         """The strokes the drawing is made of, or None when a picture was put on the canvas."""
 
+    def show_underlay(self, pixels: np.ndarray | None) -> None:
+        """Put a picture under the strokes (None: remove it); emits ``imageChanged``."""
+
 
 class InputView(Protocol):
     def show_input(self, image: np.ndarray | None) -> None:

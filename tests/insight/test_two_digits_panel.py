@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from capsviz.analysis.two_digits import read_two
@@ -72,4 +73,36 @@ def test_the_sliders_steer_either_winner_and_only_its_picture_changes(qtbot, two
     assert np.abs(steered[..., 1] - before[..., 1]).max() > 0, "now the second one moves"
     panel.reset_offsets()
     np.testing.assert_array_equal(panel.pair_item.image, before.astype(np.uint8))
+    window.close()
+
+
+def test_a_second_digit_is_drawn_over_a_test_digit_slid_into_place(qtbot, two_digit_window, mnist_test):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QPushButton
+
+    from tests.app.app_helpers import draw_stroke
+
+    window = two_digit_window
+    window.show()
+    window.show_panel("two-digits")
+    panel, canvas = window.insight.two_digits, window.canvas
+    panel.under_index.setValue(3)
+    QTest.mouseClick(panel.findChild(QPushButton, "underPlace"), Qt.MouseButton.LeftButton)
+    assert canvas.has_underlay and canvas.strokes() is None, "a picture now: the strokes alone are not all"
+    placed = canvas.pixels().astype(float)
+    columns = np.arange(placed.shape[1])
+    centre = (placed.sum(axis=0) * columns).sum() / placed.sum()
+    panel.under_shift[0].setValue(4)  # slide it 4 MNIST pixels (64 canvas pixels) right
+    moved = canvas.pixels().astype(float)
+    assert (moved.sum(axis=0) * columns).sum() / moved.sum() == pytest.approx(centre + 64, abs=2)
+    draw_stroke(canvas, [(0.2, 0.2), (0.2, 0.8)])  # a 1 drawn beside and over it
+    both = canvas.pixels()
+    assert both[:, : int(0.25 * 448)].max() == 255 and (both >= canvas.pixels()).all()
+    qtbot.waitUntil(lambda: all_answered(window) and panel.result is not None, timeout=WAIT_MS)
+    assert window.state.settled is None or window.state.settled.picture is not None
+    QTest.mouseClick(panel.findChild(QPushButton, "underRemove"), Qt.MouseButton.LeftButton)
+    assert not canvas.has_underlay and canvas.strokes() is not None
+    window.canvas.undo()
+    assert canvas.has_underlay, "undo brings the test digit back"
     window.close()

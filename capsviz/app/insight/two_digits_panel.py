@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -33,6 +34,7 @@ from capsviz.model.capsnet import DIGIT_DIM, CapsNet
 FIRST, SECOND = "#e5534b", "#57ab5a"  # red and green, as in the paper's Figure 5
 STEPS = 100  # slider steps per unit of offset: 0.01 each, ±0.25 as in the paper
 REACH = 0.25
+MAX_SHIFT = 8  # MNIST pixels a test digit under the drawing can be slid (MultiMNIST shifts up to 4)
 HELP = (
     "The two-digit (MultiMNIST) CapsNet reads the input as two overlapping digits: the picture is framed "
     "36×36 like its training pairs. Red and green: the two longest capsules, each decoded alone. The maps: "
@@ -58,9 +60,13 @@ class TwoDigitsPanel(QWidget):
     -------
     steerChanged(int, object)
         Winner 0 (the longer) or 1 should be decoded with these ``[16]`` offsets added.
+    underlayRequested(object)
+        ``(index, (dx, dy))``: put MNIST test digit ``index``, moved by (dx, dy) pixels, under the
+        drawing, to draw a second digit over it; None: take it away.
     """
 
     steerChanged = Signal(int, object)
+    underlayRequested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,7 +110,55 @@ class TwoDigitsPanel(QWidget):
         box.addWidget(self.summary)
         box.addWidget(self.view, 1)
         box.addLayout(row)
+        box.addLayout(self._under_drawing())
         box.addLayout(self._steering())
+
+    def _under_drawing(self) -> QHBoxLayout:
+        """A test digit under the drawing, slid with the shift boxes: draw the second digit over it."""
+        self.under_index = QSpinBox()
+        self.under_index.setObjectName("underIndex")
+        self.under_index.setRange(0, 9999)
+        self.under_index.setToolTip("Which MNIST test digit to put under your drawing")
+        self.under_shift = []
+        for axis in ("x", "y"):
+            box = QSpinBox()
+            box.setObjectName(f"underShift{axis.upper()}")
+            box.setRange(-MAX_SHIFT, MAX_SHIFT)
+            box.setPrefix(f"{axis} ")
+            box.setToolTip(
+                f"Slide the test digit {'right' if axis == 'x' else 'down'} (MNIST pixels; − the other way)"
+            )
+            box.valueChanged.connect(self._shift_changed)
+            self.under_shift.append(box)
+        place = QPushButton("Place")
+        place.setObjectName("underPlace")
+        place.setToolTip(
+            "Put the test digit on the canvas under your strokes (Clear or Remove takes it away)"
+        )
+        place.clicked.connect(self._place)
+        remove = QPushButton("Remove")
+        remove.setObjectName("underRemove")
+        remove.clicked.connect(self._remove)
+        self._placed = False
+        row = QHBoxLayout()
+        row.addWidget(QLabel("under the drawing: test digit"))
+        for widget in (self.under_index, place, *self.under_shift, remove):
+            row.addWidget(widget)
+        row.addStretch(1)
+        return row
+
+    def _place(self) -> None:
+        self._placed = True
+        shift = tuple(box.value() for box in self.under_shift)
+        self.underlayRequested.emit((self.under_index.value(), shift))
+
+    def _shift_changed(self) -> None:
+        if self._placed:
+            self._place()
+
+    def _remove(self) -> None:
+        self._placed = False
+        self.underlayRequested.emit(None)
 
     def _steering(self) -> QVBoxLayout:
         """Pick a winner, then move its 16 numbers: only that digit's red or green picture changes."""

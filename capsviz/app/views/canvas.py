@@ -79,8 +79,9 @@ class DrawingCanvas(QWidget):
         self._blank = True
         # Each drawing is its bitmap and the strokes it was made of (None once a picture was put on it).
         self._strokes: list[Stroke] | None = []
-        self._undo: list[tuple[QImage, list[Stroke] | None]] = []
-        self._redo: list[tuple[QImage, list[Stroke] | None]] = []
+        # Undo steps: the bitmap, its strokes and the picture under them.
+        self._undo: list[tuple[QImage, list[Stroke] | None, tuple | None]] = []
+        self._redo: list[tuple[QImage, list[Stroke] | None, tuple | None]] = []
         self._brush = DEFAULT_BRUSH
         self._eraser = False
         self._stroke: list[QPointF] = []
@@ -88,6 +89,7 @@ class DrawingCanvas(QWidget):
         self._stroke_width = float(DEFAULT_BRUSH)
         self._hover: QPointF | None = None
         self._overlay: tuple[np.ndarray, QRectF, QImage] | None = None  # Where tint, its place, its image
+        self._underlay: tuple[np.ndarray, QImage] | None = None  # a picture under the strokes, and its image
 
     def hasHeightForWidth(self) -> bool:
         return True
@@ -104,7 +106,8 @@ class DrawingCanvas(QWidget):
         """A copy of the drawing, uint8 ``[448, 448]``, white ink on black."""
         row = self._image.bytesPerLine()
         data = np.frombuffer(self._image.constBits(), np.uint8).reshape(CANVAS_PIXELS, row)
-        return data[:, :CANVAS_PIXELS].copy()
+        ink = data[:, :CANVAS_PIXELS]
+        return ink.copy() if self._underlay is None else np.maximum(ink, self._underlay[0])
 
     def strokes(self) -> tuple[Stroke, ...] | None:
         """The strokes the drawing is made of (points in canvas pixels), the one under way included.
@@ -112,7 +115,7 @@ class DrawingCanvas(QWidget):
         None when a picture was put on the canvas (opened, pasted, a test digit):
         then the bitmap is all there is.
         """
-        if self._strokes is None:
+        if self._strokes is None or self._underlay is not None:
             return None
         done = tuple(self._strokes)
         if self._stroke:
@@ -161,20 +164,21 @@ class DrawingCanvas(QWidget):
         self._remember()
         self._image.fill(0)
         self._strokes = []
+        self._underlay = None
         self._replaced()
         self._changed()
 
     def undo(self) -> None:
         if self._undo:
-            self._redo.append((self._image, self._strokes))
-            self._image, self._strokes = self._undo.pop()
+            self._redo.append((self._image, self._strokes, self._underlay))
+            self._image, self._strokes, self._underlay = self._undo.pop()
             self._replaced()
             self._changed()
 
     def redo(self) -> None:
         if self._redo:
-            self._undo.append((self._image, self._strokes))
-            self._image, self._strokes = self._redo.pop()
+            self._undo.append((self._image, self._strokes, self._underlay))
+            self._image, self._strokes, self._underlay = self._redo.pop()
             self._replaced()
             self._changed()
 
@@ -189,8 +193,30 @@ class DrawingCanvas(QWidget):
         )
         self._image = image.copy()
         self._strokes = None
+        self._underlay = None
         self._replaced()
         self.historyChanged.emit(self.can_undo(), self.can_redo())
+
+    def show_underlay(self, pixels: np.ndarray | None) -> None:
+        """Put ``pixels`` (uint8 ``[448, 448]``) under the strokes, as one picture with them (None: remove).
+
+        Drawing over a test digit makes a pair of overlapping digits by hand; the
+        network is then given the picture (the strokes alone no longer tell it all).
+        """
+        self._remember()
+        if pixels is None:
+            self._underlay = None
+        else:
+            data = np.ascontiguousarray(pixels, np.uint8)
+            side = CANVAS_PIXELS
+            image = QImage(data.data, side, side, side, QImage.Format.Format_Grayscale8).copy()
+            self._underlay = (data, image)
+        self._replaced()
+        self._changed()
+
+    @property
+    def has_underlay(self) -> bool:
+        return self._underlay is not None
 
     def show_strokes(self, strokes: tuple[Stroke, ...]) -> None:
         """Replace the drawing with ``strokes`` (canvas pixels), drawn as the pen draws them, and classify it.
@@ -273,7 +299,8 @@ class DrawingCanvas(QWidget):
 
     # strokes -----------------------------------------------------------
     def _remember(self) -> None:
-        self._undo.append((self._image.copy(), None if self._strokes is None else list(self._strokes)))
+        strokes = None if self._strokes is None else list(self._strokes)
+        self._undo.append((self._image.copy(), strokes, self._underlay))
         del self._undo[:-HISTORY_LIMIT]
         self._redo.clear()
 
@@ -379,7 +406,11 @@ class DrawingCanvas(QWidget):
         painter = QPainter(self)
         painter.fillRect(event.rect(), QColor(theme.PANEL))
         square = self._square()
+        if self._underlay is not None:  # under the strokes: the brighter of the two shows, as in pixels()
+            painter.drawImage(square, self._underlay[1])
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Lighten)
         painter.drawImage(square.topLeft(), self._screen_copy())
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
         if self._overlay is not None:
             painter.save()
             painter.setClipRect(square)

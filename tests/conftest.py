@@ -93,3 +93,17 @@ def window(qtbot, pretrained, monkeypatch):
     qtbot.waitExposed(win)
     yield win
     win.close()
+
+
+@pytest.fixture
+def full_window(qtbot, pretrained):
+    """The whole window on the shipped model, analysis panels included, shown offscreen at 1400×900."""
+    from capsviz.app import create_window
+
+    win = create_window(model=pretrained)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()

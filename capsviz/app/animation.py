@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 from capsviz.analysis.counterfactual import decode_as
 from capsviz.analysis.live import Outputs
 from capsviz.analysis.morph import Morph
+from capsviz.app import theme
 from capsviz.app.animation_file import Film
 from capsviz.app.views.lengths import LengthPlot
 from capsviz.app.views.pixels import PixelImage
@@ -49,12 +50,7 @@ class Stage(QWidget):
         super().__init__()
         self.setObjectName("animationStage")
         self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-        self.title = QLabel()
-        self.title.setObjectName("routingTitle")
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setWeight(font.Weight.DemiBold)
-        self.title.setFont(font)
+        self.title = theme.heading_label()
         self.note = QLabel()
         self.note.setObjectName("caption")
         self.note.setWordWrap(True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication, QGraphicsItem
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QLabel
 
 WINDOW = "#15171a"
 PANEL = "#1d2024"
@@ -38,6 +38,9 @@ QTabBar::tab {{ background: {WINDOW}; color: {MUTED}; padding: 5px 10px;
                 border: 1px solid {PANEL_BORDER}; border-bottom: none; margin-right: 2px;
                 border-top-left-radius: 6px; border-top-right-radius: 6px; }}
 QTabBar::tab:selected {{ background: {PANEL}; color: {TEXT}; }}
+QTabBar::tab:left {{ padding: 5px 8px; border: 1px solid {PANEL_BORDER}; border-right: none;
+                     margin: 0 0 2px 0; border-top-left-radius: 6px; border-bottom-left-radius: 6px;
+                     border-top-right-radius: 0; }}
 QPushButton, QToolButton {{ background: #2a2f36; border: 1px solid #394049; border-radius: 5px;
                             padding: 4px 10px; color: {TEXT}; }}
 QPushButton:hover, QToolButton:hover {{ background: #343a43; }}
@@ -89,6 +92,17 @@ def stylesheet(zoom: float = 1.0) -> str:
         message_pt=f"{12 * zoom:.1f}",
         small_pt=f"{8 * zoom:.1f}",
     )
+
+
+def heading_label(object_name: str = "routingTitle") -> QLabel:
+    """A large demi-bold heading (a view's title): 1.25× the app's font."""
+    label = QLabel()
+    label.setObjectName(object_name)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.25)
+    font.setWeight(font.Weight.DemiBold)
+    label.setFont(font)
+    return label
 
 
 def cache_axes(plot: pg.PlotItem) -> None:

@@ -24,19 +24,6 @@ def press(window, keys: str | QKeySequence) -> None:
     QTest.keyClick(window, combo.key(), combo.keyboardModifiers())
 
 
-@pytest.fixture
-def full_window(qtbot, pretrained):
-    """The whole window, analysis panels included."""
-    from capsviz.app import create_window
-
-    win = create_window(model=pretrained)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
-
-
 def test_a_1366_by_768_laptop_screen_shows_every_tab_without_scrolling(full_window, qtbot):
     full_window.resize(1366, 768)
     qtbot.wait(50)

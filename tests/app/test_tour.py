@@ -12,19 +12,6 @@ from capsviz.app.views.tour_card import TourCard, Veil
 from tests.app.app_helpers import SEVEN, WAIT_MS, draw_stroke
 
 
-@pytest.fixture
-def tour_window(qtbot, pretrained):
-    from capsviz.app import create_window
-
-    window = create_window(model=pretrained)
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.close()
-
-
 def key(window, which) -> None:
     QTest.keyClick(window.tour.card, which)
 
@@ -34,8 +21,8 @@ def current_panel(window) -> str:
     return next(panel for panel, shown in window.panel_pages.items() if shown is page)
 
 
-def test_every_step_sets_what_it_describes_and_the_keys_walk_it(tour_window, qtbot):
-    window = tour_window
+def test_every_step_sets_what_it_describes_and_the_keys_walk_it(full_window, qtbot):
+    window = full_window
     window.actions_by_name["tour"].trigger()
     tour = window.tour
     assert tour.running and tour.card.isVisible() and tour.card.hasFocus()
@@ -74,8 +61,8 @@ def test_every_step_sets_what_it_describes_and_the_keys_walk_it(tour_window, qtb
     assert not window.findChildren(TourCard) or not any(c.isVisible() for c in window.findChildren(TourCard))
 
 
-def test_escape_closes_the_tour_and_then_clears_the_canvas_again(tour_window, qtbot):
-    window = tour_window
+def test_escape_closes_the_tour_and_then_clears_the_canvas_again(full_window, qtbot):
+    window = full_window
     window.start_tour()
     key(window, Qt.Key.Key_Right)
     key(window, Qt.Key.Key_Escape)
@@ -88,8 +75,8 @@ def test_escape_closes_the_tour_and_then_clears_the_canvas_again(tour_window, qt
     assert window.canvas.is_blank(), "Esc is the canvas's again once the tour is closed"
 
 
-def test_the_window_works_under_the_veil(tour_window, qtbot):
-    window = tour_window
+def test_the_window_works_under_the_veil(full_window, qtbot):
+    window = full_window
     window.start_tour()
     key(window, Qt.Key.Key_Right)
     draw_stroke(window.canvas, [(0.5, 0.15), (0.5, 0.85)])  # a 1, drawn through the veil
@@ -99,8 +86,8 @@ def test_the_window_works_under_the_veil(tour_window, qtbot):
     assert window.tour.running
 
 
-def test_the_tour_is_offered_on_the_first_launch_only(tour_window, tmp_path):
+def test_the_tour_is_offered_on_the_first_launch_only(full_window, tmp_path):
     store = QSettings(str(tmp_path / "capsviz.ini"), QSettings.Format.IniFormat)
-    assert offer_tour_once(tour_window, store) and tour_window.tour.running
-    tour_window.tour.close()
-    assert not offer_tour_once(tour_window, store) and not tour_window.tour.running
+    assert offer_tour_once(full_window, store) and full_window.tour.running
+    full_window.tour.close()
+    assert not offer_tour_once(full_window, store) and not full_window.tour.running

@@ -56,21 +56,8 @@ def test_pictures_tile_and_coupling_starts_at_uniform():
     np.testing.assert_allclose(above_uniform(np.array([0.05, 0.1, 0.3, 0.5])), [0, 0, 0.5, 1], atol=1e-6)
 
 
-@pytest.fixture
-def overview_window(qtbot, pretrained):
-    from capsviz.app import create_window
-
-    window = create_window(model=pretrained)
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    window.close()
-
-
-def test_the_overview_shows_a_seven_stage_by_stage_and_opens_the_detailed_panels(overview_window, qtbot):
-    window = overview_window
+def test_the_overview_shows_a_seven_stage_by_stage_and_opens_the_detailed_panels(full_window, qtbot):
+    window = full_window
     window.controller.show_sample(SEVEN)
     qtbot.waitUntil(lambda: window.controller.answered and window.state.outputs is not None, timeout=WAIT_MS)
     window.controller.settle_now()
@@ -101,8 +88,8 @@ def test_the_overview_shows_a_seven_stage_by_stage_and_opens_the_detailed_panels
     assert window.insight_tabs.currentWidget() is window.panel_pages["where"]
 
 
-def test_the_overview_follows_a_drawing(overview_window, qtbot):
-    window = overview_window
+def test_the_overview_follows_a_drawing(full_window, qtbot):
+    window = full_window
     window.show_panel("overview")
     draw_stroke(window.canvas, [(0.5, 0.15), (0.5, 0.85)])  # a 1
     qtbot.waitUntil(lambda: window.overview.stages is not None, timeout=WAIT_MS)

@@ -113,12 +113,14 @@ class TwoDigitsPanel(QWidget):
         box.addLayout(self._under_drawing())
         box.addLayout(self._steering())
 
-    def _under_drawing(self) -> QHBoxLayout:
+    def _under_drawing(self) -> QVBoxLayout:
         """A test digit under the drawing, slid with the shift boxes: draw the second digit over it."""
         self.under_index = QSpinBox()
         self.under_index.setObjectName("underIndex")
         self.under_index.setRange(0, 9999)
-        self.under_index.setToolTip("Which MNIST test digit to put under your drawing")
+        self.under_index.setToolTip(
+            "Which MNIST test digit to put under your drawing, to draw a second digit over it"
+        )
         self.under_shift = []
         for axis in ("x", "y"):
             box = QSpinBox()
@@ -140,12 +142,19 @@ class TwoDigitsPanel(QWidget):
         remove.setObjectName("underRemove")
         remove.clicked.connect(self._remove)
         self._placed = False
-        row = QHBoxLayout()
-        row.addWidget(QLabel("under the drawing: test digit"))
-        for widget in (self.under_index, place, *self.under_shift, remove):
-            row.addWidget(widget)
-        row.addStretch(1)
-        return row
+        which, slide = QHBoxLayout(), QHBoxLayout()
+        which.addWidget(QLabel("test digit under the drawing"))
+        for widget in (self.under_index, place, remove):
+            which.addWidget(widget)
+        which.addStretch(1)
+        slide.addWidget(QLabel("slide it"))
+        for box in self.under_shift:
+            slide.addWidget(box)
+        slide.addStretch(1)
+        rows = QVBoxLayout()
+        rows.addLayout(which)
+        rows.addLayout(slide)
+        return rows
 
     def _place(self) -> None:
         self._placed = True

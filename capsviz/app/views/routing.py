@@ -117,16 +117,11 @@ class RoutingView(QWidget):
         self._order = np.arange(N_PRIMARY)
         self._guides: str | None = None
 
-        self.title = QLabel()
-        self.title.setObjectName("routingTitle")
+        self.title = theme.heading_label()
         self.subtitle = QLabel()
         self.subtitle.setObjectName("caption")
         self.subtitle.setWordWrap(True)
         self.subtitle.setTextFormat(Qt.TextFormat.RichText)
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setWeight(font.Weight.DemiBold)
-        self.title.setFont(font)
         self.order = QComboBox()
         self.order.setObjectName("routingOrder")
         self.order.setToolTip("How the 1152 primary capsules (rows) are ordered")

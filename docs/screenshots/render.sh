@@ -15,7 +15,7 @@ shot insight-compare --panel compare --keep 1,2,3 --panel-only
 shot insight-gallery --panel gallery --panel-only
 shot cnn-beside --sample 582 --cnn
 shot two-digits --panel two-digits --pair 8 --panel-only
-shot overview --panel overview --enlarge
+shot overview --panel overview --enlarge --panel-only
 shot drawn-as-drawn --sample 18 --drawn 0.15 --draw-only --as-drawn
 shot drawn-mnist-width --sample 18 --drawn 0.15 --draw-only
 

@@ -22,7 +22,8 @@ from capsviz.app.state import AppState
 from capsviz.app.views.pixels import PixelImage
 from capsviz.model.capsnet import CapsNet
 
-CARD_WIDTH = 168
+CARD_WIDTH = 168  # the narrowest a card gets; wider when the panel has room (enlarged, a wide window)
+MAX_CARD_WIDTH = 320
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class StageCard(QFrame):
         self.setObjectName("panel")
         self.stage = stage
         self.setToolTip(stage.does + (f" Click to open the {stage.panel} panel." if stage.panel else ""))
-        self.setFixedWidth(CARD_WIDTH)
+        self.body = body
         self.title = QLabel(stage.title)
         self.title.setObjectName("panelTitle")
         self.shape = QLabel()
@@ -164,20 +165,26 @@ class OverviewPanel(QWidget):
         layout.addWidget(self.detail_title)
         layout.addLayout(detail)
         layout.addStretch(1)
-        self._arrange(4)
+        self._arrange(4 * (CARD_WIDTH + 8))
         self.installEventFilter(self)
 
-    def _arrange(self, columns: int) -> None:
-        """Lay the cards out ``columns`` to a row, in the order data flows."""
-        if columns == self._columns:
-            return
-        self._columns = columns
+    def _arrange(self, width: int) -> None:
+        """Lay the cards out as many to a row as fit ``width``, in the order data flows, as wide as fits."""
+        spacing = self.grid.spacing()
+        columns = max(1, min(len(STAGES), (width - 16) // (CARD_WIDTH + spacing)))
+        side = min(MAX_CARD_WIDTH, (width - 16 - spacing * (columns - 1)) // columns)
         for index, card in enumerate(self.cards.values()):
-            self.grid.addWidget(card, index // columns, index % columns)
+            card.setFixedWidth(max(CARD_WIDTH, side))
+            card.body.setFixedHeight(max(CARD_WIDTH, side) - 24)
+            if columns != self._columns:
+                self.grid.addWidget(card, index // columns, index % columns)
+        for view in (self.feature_map, self.kernel):  # the detail as large as a card
+            view.setFixedSize(max(CARD_WIDTH, side), max(CARD_WIDTH, side) + 20)
+        self._columns = columns
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self and event.type() == QEvent.Type.Resize:
-            self._arrange(max(1, min(len(STAGES), (self.width() - 16) // (CARD_WIDTH + 8))))
+            self._arrange(self.width())
         return False
 
     def show_stages(self, stages: NetworkStages | None) -> None:
@@ -194,7 +201,7 @@ class OverviewPanel(QWidget):
         side = stages.image.shape[0]
         self.input.show_array(stages.image)
         self.conv1.show_tiles(normalised(maps))
-        colours = capsule_colours(normalised(stages.primary_lengths) ** 2, stages.primary_angles)
+        colours = capsule_colours(stages.primary_lengths, stages.primary_angles)
         self.primary.show_tiles(colours)
         self.votes.show_lengths(stages.uniform_lengths)
         self.routing.show_tiles(above_uniform(stages.coupling))

@@ -6,11 +6,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSignalBlocker, Qt, Signal
+import torch
+from PySide6.QtCore import QObject, QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QGridLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
-from capsviz.analysis.invariance import InvarianceReport, InvarianceSweep, Transform
+from capsviz.analysis.invariance import (
+    InvarianceReport,
+    InvarianceSweep,
+    Transform,
+    invariance_report,
+    invariance_sweep,
+)
 from capsviz.app import theme
 from capsviz.app.insight.common import (
     DIGIT_COLOURS,
@@ -26,6 +33,7 @@ from capsviz.app.insight.common import (
     place,
     set_title,
 )
+from capsviz.app.insight.explained import Explained
 from capsviz.app.views.lengths import CNN_COLOUR
 
 
@@ -297,3 +305,38 @@ def sweep_values(parameter: str, count: int = 13) -> np.ndarray:
     """Values a sweep of ``parameter`` covers: the slider's whole range."""
     control = next(c for c in CONTROLS if c.name == parameter)
     return np.linspace(control.low * control.step, control.high * control.step, count).astype(np.float32)
+
+
+class InvariancePresenter(QObject):
+    """Measures the explained input under the panel's transform, and sweeps the control being moved."""
+
+    def __init__(
+        self,
+        panel: InvariancePanel,
+        explained: Explained,
+        baseline: torch.nn.Module | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.panel, self.explained, self.baseline = panel, explained, baseline
+        panel.transformChanged.connect(self.refresh)
+        panel.parameterChanged.connect(self.refresh)
+
+    def refresh(self, *_args: object) -> None:
+        """The report for the transform as set; the sweep over the whole range of the control in hand."""
+        explained = self.explained
+        model, image = explained.model(), explained.image()
+        if model is None or image is None:
+            return
+        transform, parameter, serial = self.panel.transform(), self.panel.parameter, explained.serial()
+        if explained.fresh("invariance", (serial, transform)):
+            explained.submit(
+                "invariance", lambda: invariance_report(model, image, transform), self.panel.show_report
+            )
+        if explained.fresh("sweep", (serial, parameter, transform.with_value(parameter, 0.0))):
+            values, baseline = sweep_values(parameter), self.baseline
+            explained.submit(
+                "sweep",
+                lambda: invariance_sweep(model, image, transform, parameter, values, baseline),
+                self.panel.show_sweep,
+            )

@@ -20,23 +20,21 @@ import torch
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from capsviz.analysis.counterfactual import Counterfactuals, counterfactuals
-from capsviz.analysis.figure4 import Figure4, figure4
 from capsviz.analysis.history import History, HistoryEntry
 from capsviz.analysis.inference import infer
-from capsviz.analysis.invariance import invariance_report, invariance_sweep
-from capsviz.analysis.two_digits import TwoDigits, read_two
 from capsviz.analysis.where import where_analysis
 from capsviz.analysis.why import why_analysis
 from capsviz.app.insight.counterfactual_panel import CounterfactualPanel
+from capsviz.app.insight.explained import Explained
 from capsviz.app.insight.gallery_panel import GalleryPanel
 from capsviz.app.insight.history_panel import HistoryPanel
-from capsviz.app.insight.invariance_panel import InvariancePanel, sweep_values
+from capsviz.app.insight.invariance_panel import InvariancePanel, InvariancePresenter
 from capsviz.app.insight.keeper import Keeper
 from capsviz.app.insight.morph_panel import MorphPresenter
+from capsviz.app.insight.pose_presenter import PosePresenter
 from capsviz.app.insight.robustness_panel import ROBUSTNESS, RobustnessPanel, RobustnessPresenter
-from capsviz.app.insight.survey_task import SurveyBinding, SurveyResult
-from capsviz.app.insight.two_digits_panel import TwoDigitsPanel, TwoDigitsSteering
+from capsviz.app.insight.survey_task import SurveyBinding, SurveyResult, show_survey
+from capsviz.app.insight.two_digits_panel import TwoDigitsPanel, TwoDigitsReader, TwoDigitsSteering
 from capsviz.app.insight.what_panel import WhatPanel
 from capsviz.app.insight.where_panel import WherePanel
 from capsviz.app.insight.why_panel import WhyPanel
@@ -113,9 +111,6 @@ class InsightPanels(QObject):
     ) -> None:
         super().__init__(parent)
         self.model = model
-        self.baseline = baseline  # the CNN compared with in the Invariance panel, if there is one
-        self.two_digit_model = two_digit_model  # the 36×36 MultiMNIST CapsNet of the Two digits panel
-        self.two_digit_missing = two_digit_missing or "No two-digit (MultiMNIST) model is loaded."
         self.state = state
         self._settle_now = settle_now
         self.synchronous = synchronous
@@ -128,7 +123,23 @@ class InsightPanels(QObject):
         self.counterfactuals, self.invariance = CounterfactualPanel(), InvariancePanel()
         self.compare, self.gallery = HistoryPanel(), GalleryPanel()
         self.two_digits = TwoDigitsPanel()
-        self.two_digit_steering = TwoDigitsSteering(self.two_digits, lambda: self.two_digit_model, self)
+        explained = Explained(
+            model=lambda: self.model,
+            image=lambda: self.image,
+            picture=self._picture,
+            digit=lambda: self.digit,
+            pose=self.pose,
+            lengths=lambda: self.lengths,
+            serial=lambda: self._serial,
+            fresh=self._fresh,
+            submit=self._submit,
+        )
+        self.two_digit_reader = TwoDigitsReader(
+            self.two_digits, explained, two_digit_model, two_digit_missing
+        )
+        self.two_digit_steering = TwoDigitsSteering(self.two_digits, lambda: two_digit_model, self)
+        self.invariance_presenter = InvariancePresenter(self.invariance, explained, baseline, self)
+        self.pose_presenter = PosePresenter(self.what, self.counterfactuals, explained, self)
         self.widgets: dict[str, QWidget] = {
             "where": self.where,
             "why": self.why,
@@ -163,17 +174,13 @@ class InsightPanels(QObject):
 
     def _connect(self) -> None:
         for panel in (self.where, self.why, self.what):
-            panel.digitChanged.connect(self._digit_picked)
-        self.where.iterationChanged.connect(self._iteration_picked)
+            panel.digitChanged.connect(self.digitRequested)  # a pick is a request to the controller
+        self.where.iterationChanged.connect(self.iterationRequested)
         self.counterfactuals.imageRequested.connect(self._image_requested)
-        self.invariance.transformChanged.connect(self._transform_changed)
-        self.invariance.parameterChanged.connect(self._transform_changed)
         self.invariance.robustnessRequested.connect(self.robustness_presenter.open)
         self.gallery.digitRequested.connect(self.sampleRequested)
         self.gallery.computeRequested.connect(self.start_survey)
-        self.surveyor.progress.connect(self._survey_progress)
-        self.surveyor.resultChanged.connect(self._survey_result)
-        self.surveyor.failed.connect(self.gallery.show_failure)
+        show_survey(self.surveyor, self.what, self.gallery, self.state)
         state = self.state
         state.settledChanged.connect(self._settled_changed)
         state.dimensionSurveyChanged.connect(self._dimension_survey_changed)
@@ -228,6 +235,11 @@ class InsightPanels(QObject):
         """The settled ``[28, 28]`` input the panels explain."""
         settled = self.state.settled
         return None if settled is None else settled.image
+
+    def _picture(self) -> np.ndarray | None:
+        """The settled input before preprocessing (what the two-digit model frames its own way)."""
+        settled = self.state.settled
+        return None if settled is None else settled.picture
 
     @property
     def source(self) -> str:
@@ -292,7 +304,7 @@ class InsightPanels(QObject):
             self._clear()
             return
         if self._wanted("two-digits", only):
-            self._compute_two_digits()
+            self.two_digit_reader.refresh()
         if self._trace is None:
             if not any(self._wanted(name, only) for name in INSIGHT_PANEL_IDS):
                 return  # no panel on show: leave the CPU to the live view until one is opened
@@ -309,13 +321,13 @@ class InsightPanels(QObject):
                 self.compare.show_current(self.lengths)
                 self.morpher.refresh()
             if self._wanted("invariance", only):
-                self._compute_invariance()
+                self.invariance_presenter.refresh()
             if not self.surveyor.started and (self._wanted("gallery", only) or self._wanted("what", only)):
                 self.start_survey()
         if self._wanted("what", only):
-            self._compute_figure4()
+            self.pose_presenter.figure4()
         if self._wanted("counterfactuals", only):
-            self._compute_counterfactuals()
+            self.pose_presenter.counterfactuals()
 
     def _clear(self) -> None:
         self._set_trace(None)
@@ -344,63 +356,6 @@ class InsightPanels(QObject):
             self.why.show_analysis(why_analysis(self._trace))
         self.why.set_digit(self.digit)
 
-    def _pose_job(self, key: str, work: Callable[[CapsNet, np.ndarray, int], object], done: Callable) -> None:
-        """Run ``work(model, pose, digit)`` for the current pose unless it already ran for it."""
-        pose, digit = self.pose(), self.digit
-        if pose is not None and self._fresh(key, (self._serial, digit, pose.tobytes())):
-            model = self.model
-            self._submit(key, lambda: work(model, pose, digit), done)
-
-    def _compute_figure4(self) -> None:
-        self.what.set_digit(self.digit)
-        self._pose_job("figure4", figure4, self._figure4_ready)
-
-    def _figure4_ready(self, grid: Figure4) -> None:
-        if grid.digit == self.what.digit:
-            self.what.show_pose(grid.pose, grid)
-
-    def _compute_counterfactuals(self) -> None:
-        self._pose_job("counterfactual", counterfactuals, self._counterfactuals_ready)
-
-    def _counterfactuals_ready(self, result: Counterfactuals) -> None:
-        if self._fresh("counterfactual_tile", result.source):
-            self.counterfactuals.select(result.source)
-        self.counterfactuals.show_counterfactuals(result, self.lengths)
-
-    def _compute_two_digits(self) -> None:
-        settled, model = self.state.settled, self.two_digit_model
-        if model is None:
-            self.two_digits.show_message(self.two_digit_missing)
-            return
-        if settled is not None and settled.picture is not None and self._fresh("two-digits", self._serial):
-            picture, serial = settled.picture, self._serial
-            self._submit("two-digits", lambda: (serial, read_two(model, picture)), self._two_digits_ready)
-
-    def _two_digits_ready(self, result: tuple[int, TwoDigits | None]) -> None:
-        serial, reading = result
-        if serial == self._serial:  # still the input it was read for
-            self.two_digits.show_result(reading)
-
-    def _transform_changed(self, *_args: object) -> None:
-        self._compute_invariance()
-
-    def _compute_invariance(self) -> None:
-        if self.model is None or self.image is None:
-            return
-        model, image, transform = self.model, self.image, self.invariance.transform()
-        parameter = self.invariance.parameter
-        if self._fresh("invariance", (self._serial, transform)):
-            self._submit(
-                "invariance", lambda: invariance_report(model, image, transform), self.invariance.show_report
-            )
-        if self._fresh("sweep", (self._serial, parameter, transform.with_value(parameter, 0.0))):
-            values = sweep_values(parameter)
-            self._submit(
-                "sweep",
-                lambda: invariance_sweep(model, image, transform, parameter, values, self.baseline),
-                self.invariance.show_sweep,
-            )
-
     # survey ------------------------------------------------------------
     @property
     def survey(self) -> SurveyResult | None:
@@ -416,25 +371,12 @@ class InsightPanels(QObject):
         """Survey the test set (cached after the first time) for statistics, labels and the gallery."""
         self.surveyor.start()
 
-    def _survey_progress(self, done: int, total: int, _paused: bool) -> None:
-        self.what.show_progress(done, total)
-        self.gallery.show_progress(done, total)
-
-    def _survey_result(self, result: SurveyResult | None) -> None:
-        self.state.set_dimension_survey(
-            None if result is None else result.stats, None if result is None else result.labels
-        )
-        if result is None:
-            self.gallery.show_gallery(None, None)
-            return
-        self.gallery.show_gallery(result.gallery, result.images)
-
     def _dimension_survey_changed(self) -> None:
         self.what.show_stats(self.state.dimension_stats)
         self.what.show_labels(self.state.dimension_labels)
         self._done.pop("figure4", None)  # the dimension labels on the Figure-4 grid
         if self._trace is not None and self._wanted("what", None):
-            self._compute_figure4()
+            self.pose_presenter.figure4()
 
     # history and export ------------------------------------------------
     def keep_current(self, source: str = "") -> HistoryEntry | None:
@@ -452,12 +394,6 @@ class InsightPanels(QObject):
     def export_png(self, path: str | Path, window: QWidget | None = None) -> Path:
         """Save one picture of ``window`` (if given) and every insight panel, up to date."""
         return self.keeper.export_png(path, window)
-
-    def _digit_picked(self, digit: int) -> None:
-        self.digitRequested.emit(digit)
-
-    def _iteration_picked(self, iteration: int) -> None:
-        self.iterationRequested.emit(iteration)
 
     def _image_requested(self, image: np.ndarray) -> None:
         self.imageRequested.emit(image, f"decoded as {self.counterfactuals.selected}")

@@ -13,8 +13,11 @@ from capsviz.analysis.autolabel import DimensionLabels, load_or_compute_labels
 from capsviz.analysis.dimensions import DimensionStats, dimension_stats
 from capsviz.analysis.gallery import Gallery, gallery
 from capsviz.analysis.survey import Survey, load_or_run_survey
+from capsviz.app.insight.gallery_panel import GalleryPanel
+from capsviz.app.insight.what_panel import WhatPanel
 from capsviz.app.jobs import SURVEY as SURVEY_LANE
 from capsviz.app.jobs import JobContext, Jobs
+from capsviz.app.state import AppState
 from capsviz.model.capsnet import CapsNet
 
 
@@ -172,3 +175,25 @@ class SurveyBinding(QObject):
     def _failed(self, exc: Exception) -> None:
         self._progress(1, 1)
         self.failed.emit(f"could not survey the test set: {exc}")
+
+
+def show_survey(surveyor: SurveyBinding, what: WhatPanel, gallery: GalleryPanel, state: AppState) -> None:
+    """Wire the survey to what shows it: progress in the What and Gallery panels, its statistics and
+    labels into the state (the sliders and the What panel read them there), the gallery of its digits."""
+
+    def progress(done: int, total: int, _paused: bool) -> None:
+        what.show_progress(done, total)
+        gallery.show_progress(done, total)
+
+    def result(found: SurveyResult | None) -> None:
+        state.set_dimension_survey(
+            None if found is None else found.stats, None if found is None else found.labels
+        )
+        if found is None:
+            gallery.show_gallery(None, None)
+        else:
+            gallery.show_gallery(found.gallery, found.images)
+
+    surveyor.progress.connect(progress)
+    surveyor.resultChanged.connect(result)
+    surveyor.failed.connect(gallery.show_failure)

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from capsviz.analysis.two_digits import TwoDigits, steer_two
+from capsviz.analysis.two_digits import TwoDigits, read_two, steer_two
 from capsviz.app import theme
 from capsviz.app.insight.common import chart, digit_ticks, hint_label, image_item, image_plot, set_title
+from capsviz.app.insight.explained import Explained
 from capsviz.model.capsnet import DIGIT_DIM, CapsNet
 
 FIRST, SECOND = "#e5534b", "#57ab5a"  # red and green, as in the paper's Figure 5
@@ -300,3 +301,33 @@ class TwoDigitsSteering(QObject):
         if model is None or result is None:
             return
         self.panel.show_steered(steer_two(model, result, which, offsets))
+
+
+class TwoDigitsReader(QObject):
+    """Reads the settled picture with the two-digit model, once per input, on the analysis lane."""
+
+    def __init__(
+        self,
+        panel: TwoDigitsPanel,
+        explained: Explained,
+        model: CapsNet | None,
+        missing: str = "",
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.panel, self.explained, self.model = panel, explained, model
+        self.missing = missing or "No two-digit (MultiMNIST) model is loaded."
+
+    def refresh(self) -> None:
+        if self.model is None:
+            self.panel.show_message(self.missing)
+            return
+        explained, model = self.explained, self.model
+        picture, serial = explained.picture(), explained.serial()
+        if picture is not None and explained.fresh("two-digits", serial):
+            explained.submit("two-digits", lambda: (serial, read_two(model, picture)), self._ready)
+
+    def _ready(self, result: tuple[int, TwoDigits | None]) -> None:
+        serial, reading = result
+        if serial == self.explained.serial():  # still the input it was read for
+            self.panel.show_result(reading)

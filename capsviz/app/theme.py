@@ -117,7 +117,13 @@ def configure_pyqtgraph() -> None:
 
 
 def apply_theme(app: QApplication) -> None:
-    """Fusion style, a dark palette and the stylesheet above."""
+    """Fusion style, a dark palette and the stylesheet above, once per application.
+
+    Styling an application restyles every widget it has, so a second window (a
+    script, a test) does not restyle the first one again.
+    """
+    if app.property(BASE_FONT_PROPERTY) is not None:
+        return
     app.setStyle("Fusion")
     palette = QPalette()
     for role, colour in (

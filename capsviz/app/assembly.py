@@ -10,11 +10,16 @@ from PySide6.QtWidgets import QApplication
 
 from capsviz.analysis.live import for_live_view
 from capsviz.app import theme
+from capsviz.app.comparison import BaselineComparison
+from capsviz.app.controller import Controller
 from capsviz.app.insight.overview_panel import OverviewPanel, OverviewPresenter
+from capsviz.app.insight_overlays import InsightOverlays
+from capsviz.app.menus import build_menus
 from capsviz.app.panel_ids import OVERVIEW_PANEL
+from capsviz.app.state import AppState
 from capsviz.app.views.empty_state import Needs
 from capsviz.app.window import MainWindow
-from capsviz.model.baseline import load_baseline
+from capsviz.model.baseline import BaselineCNN, load_baseline
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.pretrained import TRAIN_HINT, load_pretrained
 from capsviz.model.weights import WeightsError
@@ -27,6 +32,33 @@ def no_model_banner(reason: str) -> str:
         f"<b>No trained network loaded.</b> {reason}{hint}. You can still draw and see the preprocessing; "
         "load a weights file with File → Load Weights… (Ctrl+Shift+O)."
     )
+
+
+def attach_controller(
+    window: MainWindow,
+    model: CapsNet | None,
+    device: str,
+    weights: str | None,
+    baseline: BaselineCNN | None,
+    missing: str,
+) -> Controller:
+    """The live view's controller, the survey's overlays, the CNN beside the lengths and the menus, wired
+    to ``window``'s views and state."""
+    state = window.state
+    state.setParent(window)
+    controller = Controller(state, window.views, model, device=device, weights=weights, parent=window)
+    window.controller = controller
+    window.insight_overlays = InsightOverlays(
+        state, window.pose_sliders, window.network_input, controller.playback, window.canvas, window
+    )
+    window.comparison = BaselineComparison(state, window.length_plot, window.cnn_toggle, baseline, missing)
+    window.actions_by_name = build_menus(window, window)
+    controller.modelReplaced.connect(lambda _model: window.banner.hide())
+    window.network_input.width_toggle.toggled.connect(controller.set_normalise_width)
+    state.outputsChanged.connect(window.update_empty_states)
+    state.modelChanged.connect(window.update_empty_states)
+    window.update_empty_states()
+    return controller
 
 
 def install_overview(window: MainWindow) -> OverviewPresenter:
@@ -114,7 +146,8 @@ def create_window(
         baseline, missing = load_baseline(), ""
     except WeightsError as exc:
         baseline, missing = None, str(exc)
-    window = MainWindow(model, device, weights, banner, baseline, missing)
+    window = MainWindow(AppState(), banner)
+    attach_controller(window, model, device, weights, baseline, missing)
     if insight:
         window.overview = install_overview(window)
         install_insight_panels(window)

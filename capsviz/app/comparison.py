@@ -32,15 +32,18 @@ def cnn_probabilities(model: BaselineCNN, image: np.ndarray) -> np.ndarray:
 
 
 class BaselineComparison(QObject):
-    """Feeds the lengths plot the CNN's probabilities while :attr:`toggle` is checked."""
+    """Feeds the lengths plot the CNN's probabilities while ``toggle`` (the lengths panel's) is checked."""
 
     def __init__(
-        self, state: AppState, plot: LengthPlot, baseline: BaselineCNN | None, missing: str = ""
+        self,
+        state: AppState,
+        plot: LengthPlot,
+        toggle: QCheckBox,
+        baseline: BaselineCNN | None,
+        missing: str = "",
     ) -> None:
         super().__init__(plot)
-        self.state, self.plot, self.baseline = state, plot, baseline
-        self.toggle = QCheckBox("vs CNN")
-        self.toggle.setObjectName("cnnToggle")
+        self.state, self.plot, self.baseline, self.toggle = state, plot, baseline, toggle
         self.toggle.setEnabled(baseline is not None)
         self.toggle.setToolTip(TOGGLE_HELP if baseline is not None else f"No CNN baseline: {missing}")
         self.toggle.toggled.connect(self._render)

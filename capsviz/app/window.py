@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -27,11 +28,9 @@ from PySide6.QtWidgets import (
 
 from capsviz.analysis.morph import Morph
 from capsviz.app.animation_dialog import export_animation_dialog
-from capsviz.app.comparison import BaselineComparison
 from capsviz.app.controller import Controller
 from capsviz.app.dialogs import show_about, show_shortcuts
-from capsviz.app.insight_overlays import InsightOverlays
-from capsviz.app.menus import build_menus, shortcut_rows
+from capsviz.app.menus import shortcut_rows
 from capsviz.app.panel_ids import PANEL_TITLES, ROUTING_PANEL
 from capsviz.app.presentation import Presentation
 from capsviz.app.protocols import Views
@@ -52,8 +51,6 @@ from capsviz.app.views.routing import RoutingView
 from capsviz.app.views.side_tabs import side_tabs
 from capsviz.app.views.status import StatusPanel
 from capsviz.data.images import ImageError
-from capsviz.model.baseline import BaselineCNN
-from capsviz.model.capsnet import CapsNet
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
 IMAGE_FILTER = f"Images ({' '.join('*' + suffix for suffix in IMAGE_SUFFIXES)});;All files (*)"
@@ -62,7 +59,8 @@ WINDOW_SIZE = (1400, 900)
 
 
 class MainWindow(QMainWindow):
-    """capsviz's window. ``state`` and ``controller`` are public so panels can plug in.
+    """capsviz's window: it lays the views out and offers :meth:`show_panel`; ``state`` and
+    ``controller`` are public so panels can plug in.
 
     Signals
     -------
@@ -72,39 +70,21 @@ class MainWindow(QMainWindow):
 
     closing = Signal()
 
-    def __init__(
-        self,
-        model: CapsNet | None,
-        device: str = "cpu",
-        weights: str | None = None,
-        problem: str = "",
-        baseline: BaselineCNN | None = None,
-        baseline_missing: str = "",
-    ) -> None:
+    def __init__(self, state: AppState, problem: str = "") -> None:
+        """Lay out the views for ``state``; :func:`~capsviz.app.assembly.create_window` then attaches
+        the controller, the menus and the rest (``problem``: why there is no network, for the banner)."""
         super().__init__()
         self.setObjectName("capsvizWindow")
         self.setWindowTitle("capsviz — inside a Capsule Network")
         self.setAcceptDrops(True)
-        self.state = AppState(self)
+        self.state = state
+        self.controller: Controller | None = None  # attached by the assembly
         self._build_views()
-        self.controller = Controller(
-            self.state, self.views, model, device=device, weights=weights, parent=self
-        )
-        self.insight_overlays = InsightOverlays(
-            self.state, self.pose_sliders, self.network_input, self.controller.playback, self.canvas, self
-        )
-        self.comparison = BaselineComparison(self.state, self.length_plot, baseline, baseline_missing)
-        self.actions_by_name = build_menus(self, self)
         self.setCentralWidget(self._build_layout(problem))
         self.presentation = Presentation(self, self.insight_tabs)
         self.tour: Tour | None = None
-        self.controller.modelReplaced.connect(lambda _model: self.banner.hide())
-        self.network_input.width_toggle.toggled.connect(self.controller.set_normalise_width)
         self.setStatusBar(self.status)
         self.resize(*WINDOW_SIZE)
-        self.state.outputsChanged.connect(self.update_empty_states)
-        self.state.modelChanged.connect(self.update_empty_states)
-        self.update_empty_states()
 
     # construction ------------------------------------------------------
     def _build_views(self) -> None:
@@ -119,6 +99,8 @@ class MainWindow(QMainWindow):
         self.reconstruction_view = ReconstructionView()
         self.pose_sliders = PoseSliders()
         self.status = StatusPanel()
+        self.cnn_toggle = QCheckBox("vs CNN")
+        self.cnn_toggle.setObjectName("cnnToggle")
         self.views = Views(
             canvas=self.canvas,
             network_input=self.network_input,
@@ -218,7 +200,7 @@ class MainWindow(QMainWindow):
             "Digit capsule lengths",
             self.length_plot,
             hint="longest wins",
-            header=(self.comparison.toggle,),
+            header=(self.cnn_toggle,),
         )
         steer = Panel(
             "Steer the capsule",
@@ -275,7 +257,7 @@ class MainWindow(QMainWindow):
     def update_empty_states(self) -> None:
         """Each tab shows its content, or what to do first (load a network, draw, keep a digit)."""
         insight = getattr(self, "insight", None)
-        has_model = self.controller.model is not None
+        has_model = self.controller is not None and self.controller.model is not None
         has_input = self.state.outputs is not None
         has_history = insight is not None and bool(insight.history.entries)
         for page in self.empty_pages:
@@ -388,7 +370,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()
-        self.controller.shutdown()
+        if self.controller is not None:
+            self.controller.shutdown()
         super().closeEvent(event)
 
 

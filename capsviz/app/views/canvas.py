@@ -309,11 +309,8 @@ class DrawingCanvas(QWidget):
         self._stroke = [self._to_canvas(position)]
         self._stroke_erases = erase
         self._stroke_width = width
-        point = self._stroke[0]
-        path = QPainterPath(point)
-        path.lineTo(point + QPointF(0.01, 0.0))
         self.strokeActiveChanged.emit(True)
-        self._paint(path)
+        self._paint(stroke_pieces(self._stroke)[0])  # the dot where the pen went down
 
     def _extend(self, position: QPointF, width: float) -> None:
         point = self._to_canvas(position)
@@ -322,17 +319,11 @@ class DrawingCanvas(QWidget):
             return
         self._stroke_width = width
         self._stroke.append(point)
-        start = previous if len(self._stroke) == 2 else (self._stroke[-3] + previous) / 2
-        path = QPainterPath(start)
-        path.quadTo(previous, (previous + point) / 2)
-        self._paint(path)
+        self._paint(stroke_pieces(self._stroke[-3:])[-2])  # the curve up to the new point's midpoint
 
     def _finish(self) -> None:
         if len(self._stroke) >= 2:
-            last = self._stroke[-1]
-            path = QPainterPath((self._stroke[-2] + last) / 2)
-            path.lineTo(last)
-            self._paint(path)
+            self._paint(stroke_pieces(self._stroke[-2:])[-1])  # the straight end to the last point
         if self._strokes is not None and self._stroke:
             self._strokes.append(self._current_stroke())
         self._stroke = []

@@ -20,7 +20,7 @@ from capsviz.analysis.overview import NetworkStages, conv1_kernel, network_stage
 from capsviz.app.insight.overview_views import MiniBars, Mosaic, above_uniform, capsule_colours, normalised
 from capsviz.app.state import AppState
 from capsviz.app.views.pixels import PixelImage
-from capsviz.model.capsnet import CapsNet
+from capsviz.model.capsnet import DIGIT_DIM, N_PRIMARY_TYPES, PRIMARY_DIM, CapsNet
 
 CARD_WIDTH = 168  # the narrowest a card gets; wider when the panel has room (enlarged, a wide window)
 MAX_CARD_WIDTH = 320
@@ -207,16 +207,17 @@ class OverviewPanel(QWidget):
         self.routing.show_tiles(above_uniform(stages.coupling))
         self.digitcaps.show_lengths(stages.lengths)
         self.decoder.show_array(stages.reconstruction)
-        count = len(stages.lengths)
+        count, primaries = len(stages.lengths), N_PRIMARY_TYPES * grid * grid
+        votes_winner = int(np.argmax(stages.uniform_lengths))
         shapes = {
             "input": f"1 × {side} × {side}",
             "conv1": f"{len(maps)} × {maps.shape[1]} × {maps.shape[2]}",
-            "primary": f"32 × {grid} × {grid} capsules of 8 ({32 * grid * grid})",
-            "votes": f"{32 * grid * grid} × {count} votes of 16 · winner {np.argmax(stages.uniform_lengths)} "
+            "primary": f"{N_PRIMARY_TYPES} × {grid} × {grid} capsules of {PRIMARY_DIM} ({primaries})",
+            "votes": f"{primaries} × {count} votes of {DIGIT_DIM} · winner {votes_winner} "
             f"at {stages.uniform_lengths.max():.2f}",
-            "routing": f"c_ij {32 * grid * grid} × {count}, r = {stages.iterations}",
-            "digitcaps": f"{count} × 16 · winner {stages.winner} at {stages.lengths.max():.2f}",
-            "decoder": f"16 → 512 → 1024 → {side * side}",
+            "routing": f"c_ij {primaries} × {count}, r = {stages.iterations}",
+            "digitcaps": f"{count} × {DIGIT_DIM} · winner {stages.winner} at {stages.lengths.max():.2f}",
+            "decoder": f"{DIGIT_DIM} → 512 → 1024 → {side * side}",
         }
         for key, text in shapes.items():
             self.cards[key].shape.setText(text)

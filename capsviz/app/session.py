@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QTabWidget, QWidget
 from capsviz.app.comparison import BaselineComparison
 from capsviz.app.controller import INFER, Controller
 from capsviz.app.panel_ids import PANEL_TITLES
+from capsviz.app.presentation import Presentation
 from capsviz.app.session_file import (
     SUFFIX,
     Session,
@@ -50,6 +51,7 @@ class SessionHost(Protocol):
     status: StatusPanel
     insight_tabs: QTabWidget
     panel_pages: dict[str, QWidget]
+    presentation: Presentation
 
     def show_panel(self, panel_id: str) -> bool: ...
 
@@ -105,6 +107,8 @@ def capture_session(window: SessionHost) -> Session:
         cnn=window.comparison.toggle.isChecked(),
         data_ranges=window.pose_sliders.range_source() == "data",
         weights=weights_ref(_loaded_weights(window)) if has_model else None,
+        zoom=window.presentation.zoom,
+        enlarged=window.presentation.enlarged is not None,
     )
 
 
@@ -209,6 +213,12 @@ def apply_session(window: SessionHost, session: Session, folder: Path | None = N
     if window.comparison.toggle.isEnabled():
         window.comparison.toggle.setChecked(session.cnn)
     window.show_panel(session.panel)
+    presentation = window.presentation
+    presentation.restore()
+    if session.zoom != presentation.zoom:
+        presentation.set_zoom(session.zoom)
+    if session.enlarged and session.panel in window.panel_pages:
+        presentation.toggle_enlarged(window.panel_pages[session.panel])
     _show_input(window, session.input)
     _when_answered(window, lambda: controller.seek_routing(session.routing_iteration))
     return note

@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from capsviz.app.panel_ids import PANEL_IDS, ROUTING_PANEL
+from capsviz.app.zoom import ZOOMS
 from capsviz.data.strokes import Stroke
 from capsviz.model.capsnet import DIGIT_DIM, MAX_ITERATIONS, N_DIGITS
 from capsviz.model.weights import atomic_write_bytes
@@ -65,7 +66,7 @@ class WeightsRef:
 
 @dataclass(frozen=True, eq=False)
 class Session:
-    """The view to reopen: input, steered capsule and offsets, routing, tab and toggles."""
+    """The view to reopen: input, steered capsule and offsets, routing, tab, toggles, zoom."""
 
     input: SessionInput = field(default_factory=SessionInput)
     capsule: int | None = None  # None: follow the winner
@@ -78,6 +79,8 @@ class Session:
     cnn: bool = False
     data_ranges: bool = False
     weights: WeightsRef | None = None
+    zoom: float = 1.0  # the fonts' scale (View → Zoom)
+    enlarged: bool = False  # the tab fills the window
 
 
 def file_sha256(path: str | Path) -> str:
@@ -139,6 +142,8 @@ def session_to_dict(session: Session) -> dict[str, Any]:
         "where": session.where,
         "cnn": session.cnn,
         "slider_ranges": "data" if session.data_ranges else "paper",
+        "zoom": session.zoom,
+        "enlarged": session.enlarged,
         "weights": None
         if session.weights is None
         else {"name": session.weights.name, "sha256": session.weights.sha256},
@@ -263,6 +268,9 @@ def session_from_dict(data: Any) -> Session:
     panel = _field(data, "panel", str, ROUTING_PANEL)
     if panel not in PANEL_IDS:
         raise SessionError(f"unknown panel {panel!r} (expected one of {', '.join(PANEL_IDS)})")
+    zoom = _field(data, "zoom", (int, float), 1.0)
+    if isinstance(zoom, bool) or not (math.isfinite(zoom) and ZOOMS[0] <= zoom <= ZOOMS[-1]):
+        raise SessionError(f"“zoom” must be from {ZOOMS[0]} to {ZOOMS[-1]}, got {zoom!r}")
     ranges = _field(data, "slider_ranges", str, "paper")
     if ranges not in ("paper", "data"):
         raise SessionError(f"“slider_ranges” must be “paper” or “data”, got {ranges!r}")
@@ -278,6 +286,8 @@ def session_from_dict(data: Any) -> Session:
         cnn=_field(data, "cnn", bool, False),
         data_ranges=ranges == "data",
         weights=_weights(data.get("weights")),
+        zoom=float(zoom),
+        enlarged=_field(data, "enlarged", bool, False),
     )
 
 

@@ -230,3 +230,20 @@ def test_the_file_keeps_strokes_exactly_and_pictures_losslessly(tmp_path):
     back = read_session(write_session(shown, tmp_path / "picture.capsviz"))
     np.testing.assert_array_equal(back.input.picture, picture)
     assert (back.input.source, back.weights, back.panel) == ("scan.jpg", weights, "why")
+
+
+def test_zoom_and_an_enlarged_tab_come_back_too(window, qtbot, pretrained, tmp_path):
+    window.controller.show_sample(SEVEN)
+    settled(qtbot, window)
+    window.presentation.set_zoom(1.5)
+    window.presentation.toggle_enlarged(window.panel_pages["routing"])
+    path = save_session(window, tmp_path / "slide")
+    other = another_window(qtbot, pretrained)
+    assert open_session(other, path)
+    settled(qtbot, other)
+    assert other.presentation.zoom == 1.5
+    assert other.presentation.enlarged is other.panel_pages["routing"] and not other.draw_panel.isVisible()
+    data = json.loads(path.read_text())
+    data["zoom"] = 9
+    path.write_text(json.dumps(data))
+    assert not open_session(other, path) and "zoom" in other.status.currentMessage()

@@ -27,8 +27,8 @@ from capsviz.data.mnist import load_shipped_test_set
 Image.fromarray(load_shipped_test_set()[0][0]).save(sys.argv[1])
 PY
 capsviz perturb "$digit" --labels --out "$out/insight-figure4.png"
-capsviz animate "$digit" --size 640x480 --out "$out/routing.gif"
-capsviz animate "$digit" --what sweep --dim 5 --steps 17 --size 640x480 --out "$out/sweep.gif"
+capsviz animate "$digit" --out "$out/routing.gif"
+capsviz animate "$digit" --what sweep --dim 5 --steps 13 --out "$out/sweep.gif"
 rm -r "$(dirname "$digit")"
 capsviz robustness --limit 2000 --out "$out/robustness.png" > /dev/null
 pair="$(mktemp -d)"

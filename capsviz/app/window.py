@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         self.insight_tabs.setTabToolTip(0, self.routing_view.toolTip())
         self.panel_pages: dict[str, QWidget] = {ROUTING_PANEL: self.empty_pages[0]}
         splitter.addWidget(self.insight_tabs)
-        splitter.setSizes([380, 411, 577])
+        splitter.setSizes([370, 440, 558])
         for index, stretch in enumerate((4, 4, 5)):
             splitter.setStretchFactor(index, stretch)
         central = QWidget()

@@ -101,3 +101,28 @@ def test_the_pair_scene_shows_a_held_out_pair_in_the_two_digits_panel(two_digit_
         test_pairs(torch.from_numpy(images.copy()), torch.as_tensor(labels).long()).labels[3].tolist()
     )
     assert window.state.settled.source == f"MultiMNIST test pair #{3} ({first} and {second})"
+
+
+def test_a_session_with_data_ranges_surveys_first_then_widens_the_sliders(
+    qtbot, pretrained, tmp_path, monkeypatch
+):
+    import json
+
+    from capsviz.app.session import open_session
+    from tests.app.app_helpers import WAIT_MS
+
+    monkeypatch.setenv("CAPSVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    from capsviz.app import create_window
+
+    window = create_window(model=pretrained)
+    qtbot.addWidget(window)
+    window.show()
+    window.insight.surveyor.limit = 300
+    path = tmp_path / "wide.capsviz"
+    session = {"format": "capsviz-session", "version": 1, "input": {"kind": "sample", "index": 4}}
+    path.write_text(json.dumps({**session, "slider_ranges": "data", "panel": "what"}))
+    assert window.pose_sliders.range_source() == "paper"
+    assert open_session(window, path)
+    qtbot.waitUntil(lambda: window.pose_sliders.range_source() == "data", timeout=WAIT_MS * 4)
+    assert window.insight.survey is not None
+    window.close()

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtWidgets import QSplitter
 
 from capsviz.app.session import capture_session, open_session, save_session
 from capsviz.app.session_file import SUFFIX, read_session
@@ -68,6 +69,13 @@ def test_a_drawing_with_its_capsule_sliders_and_step_reopens_the_same(
     assert not np.allclose(original, perturbed), "the steered capsule is steered again"
     np.testing.assert_allclose(perturbed, window.state.reconstructions[1], atol=1e-5)
     assert other.routing_view.grab().toImage() == window.routing_view.grab().toImage()
+    # The same picture of the window, but for the canvas's screen copy (drawn at screen resolution while
+    # the pen moved, scaled from the identical bitmap when reopened).
+    columns = window.findChild(QSplitter, "columnSplitter"), other.findChild(QSplitter, "columnSplitter")
+    for name in ("network_input", "prediction"):
+        assert getattr(window, name).grab().toImage() == getattr(other, name).grab().toImage(), name
+    for index in (1, 2):
+        assert columns[0].widget(index).grab().toImage() == columns[1].widget(index).grab().toImage(), index
 
 
 def test_a_test_digit_and_an_opened_picture_reopen_without_their_files(

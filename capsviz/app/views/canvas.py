@@ -234,6 +234,7 @@ class DrawingCanvas(QWidget):
                 painter.drawPath(piece)
         painter.end()
         self._strokes = list(strokes)
+        self._underlay = None
         self._replaced()
         self._changed()
 

@@ -144,7 +144,7 @@ class TwoDigitsPanel(QWidget):
         remove.clicked.connect(self._remove)
         self._placed = False
         which, slide = QHBoxLayout(), QHBoxLayout()
-        which.addWidget(QLabel("test digit under the drawing"))
+        which.addWidget(QLabel("test digit under it"))
         for widget in (self.under_index, place, remove):
             which.addWidget(widget)
         which.addStretch(1)

@@ -23,9 +23,9 @@ from capsviz.app.session_file import (
     SessionError,
     SessionInput,
     WeightsRef,
-    as_uint8_picture,
     file_sha256,
     read_session,
+    storable_picture,
     write_session,
 )
 from capsviz.app.state import AppState
@@ -82,7 +82,7 @@ def _input(window: SessionHost) -> SessionInput:
     strokes = window.canvas.strokes()
     if request.strokes is not None and strokes:
         return SessionInput("strokes", strokes=strokes, source=request.source)
-    return SessionInput("picture", picture=as_uint8_picture(result.array), source=request.source)
+    return SessionInput("picture", picture=storable_picture(result.array), source=request.source)
 
 
 def current_panel(window: SessionHost) -> str:

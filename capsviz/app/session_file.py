@@ -24,6 +24,7 @@ from PIL import Image, UnidentifiedImageError
 
 from capsviz.app.panel_ids import PANEL_IDS, ROUTING_PANEL
 from capsviz.app.zoom import ZOOMS
+from capsviz.data.preprocess import to_gray
 from capsviz.data.strokes import Stroke
 from capsviz.model.capsnet import DIGIT_DIM, MAX_ITERATIONS, N_DIGITS
 from capsviz.model.weights import atomic_write_bytes
@@ -44,7 +45,8 @@ class SessionError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class SessionInput:
-    """What was on the canvas: nothing, test digit ``index``, ``strokes``, or a ``picture`` (uint8 2-D).
+    """What was on the canvas: nothing, test digit ``index``, ``strokes``, or a ``picture`` (uint8: grey,
+    grey + alpha, RGB or RGBA).
 
     ``source`` says where it came from, in words ("MNIST test #3 (a 5)", a file name).
     """
@@ -93,22 +95,26 @@ def file_sha256(path: str | Path) -> str:
 
 
 # writing ---------------------------------------------------------------
+CHANNEL_MODES = {2: "LA", 3: "RGB", 4: "RGBA"}  # what a PNG keeps exactly, besides plain grey ("L")
+
+
 def _png_base64(picture: np.ndarray) -> str:
     buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(picture, np.uint8), mode="L").save(buffer, "PNG", optimize=True)
+    Image.fromarray(np.ascontiguousarray(picture)).save(buffer, "PNG", optimize=True)  # mode from the shape
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def as_uint8_picture(array: np.ndarray) -> np.ndarray:
-    """A grey picture as uint8: floats in [0, 1] are scaled, colour is averaged."""
+def storable_picture(array: np.ndarray) -> np.ndarray:
+    """A picture as a PNG keeps it exactly: uint8 grey, grey + alpha, RGB or RGBA as given; any other
+    array (the canvas's binned floats, 16-bit scans) as preprocessing reads it, in 8 bits."""
     values = np.asarray(array)
-    if values.ndim == 3:
-        values = values[..., :3].mean(axis=-1) if values.shape[-1] >= 3 else values[..., 0]
-    if values.dtype != np.uint8:
-        values = np.asarray(values, np.float64)
-        scale = 255.0 if np.nanmax(values, initial=0.0) <= 1.0 else 1.0
-        values = np.clip(np.nan_to_num(values) * scale, 0, 255).round().astype(np.uint8)
-    return values
+    if values.dtype == np.uint8 and (
+        values.ndim == 2 or (values.ndim == 3 and values.shape[2] in CHANNEL_MODES)
+    ):
+        return values
+    grey, alpha = to_gray(values)
+    planes = grey if alpha is None else np.stack([grey, alpha], axis=-1)
+    return np.round(np.clip(planes, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 def session_to_dict(session: Session) -> dict[str, Any]:
@@ -201,7 +207,8 @@ def _picture(shown: dict[str, Any]) -> np.ndarray:
         with Image.open(io.BytesIO(data), formats=("PNG",)) as image:
             if max(image.size) > MAX_PICTURE_SIDE:
                 raise SessionError(f"the picture is larger than {MAX_PICTURE_SIDE} px a side")
-            picture = np.asarray(image.convert("L"))
+            kept = image.mode in ("L", *CHANNEL_MODES.values())
+            picture = np.asarray(image if kept else image.convert("RGBA"))
     except (binascii.Error, UnidentifiedImageError, OSError, ValueError) as exc:
         if isinstance(exc, SessionError):
             raise

@@ -105,7 +105,7 @@ def preprocess_stages(
     without strokes is thinned or thickened toward it instead.
     ``normalise_width=False`` leaves the strokes as they are (to compare).
     """
-    gray, alpha = _to_gray(array)
+    gray, alpha = to_gray(array)
     ink, inverted, photo = _ink(gray, alpha)
     empty = np.zeros((SIZE, SIZE), np.float32)
     box = _ink_box(ink)
@@ -135,7 +135,7 @@ def preprocess_pair(array: np.ndarray) -> np.ndarray:
     bounding box, which one far-out stroke decides: on held-out pairs saved as
     pictures it reads both digits about 3 points more often. Blank input gives zeros.
     """
-    gray, alpha = _to_gray(array)
+    gray, alpha = to_gray(array)
     ink, _inverted, _photo = _ink(gray, alpha)
     image = np.zeros((PAIR_SIZE, PAIR_SIZE), np.float32)
     box = _ink_box(ink)
@@ -209,8 +209,9 @@ def _normalise(channel: np.ndarray) -> np.ndarray:
     return np.clip(data, 0.0, 1.0).astype(np.float32)
 
 
-def _to_gray(array: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Grey levels and (if any pixel is transparent) the alpha channel, both in [0, 1]."""
+def to_gray(array: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Grey levels and (if any pixel is transparent) the alpha channel, both in [0, 1], as preprocessing
+    reads any image array (grey, colour, with alpha; any numeric type)."""
     data = np.asarray(array)
     if data.ndim == 3 and data.shape[2] == 1:
         data = data[:, :, 0]

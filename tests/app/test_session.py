@@ -255,3 +255,16 @@ def test_zoom_and_an_enlarged_tab_come_back_too(window, qtbot, pretrained, tmp_p
     data["zoom"] = 9
     path.write_text(json.dumps(data))
     assert not open_session(other, path) and "zoom" in other.status.currentMessage()
+
+
+def test_a_colour_picture_with_transparency_is_kept_as_it_was_given(tmp_path):
+    from capsviz.app.session_file import Session, SessionInput, storable_picture, write_session
+
+    rng = np.random.default_rng(1)
+    rgba = rng.integers(0, 256, (30, 40, 4), dtype=np.uint8)
+    kept = storable_picture(rgba)
+    assert kept is rgba
+    back = read_session(write_session(Session(SessionInput("picture", picture=kept)), tmp_path / "rgba"))
+    np.testing.assert_array_equal(back.input.picture, rgba)
+    binned = rng.random((112, 112)).astype(np.float32)  # the canvas's binned floats in [0, 1]
+    np.testing.assert_allclose(storable_picture(binned) / 255.0, binned, atol=0.5 / 255 + 1e-6)

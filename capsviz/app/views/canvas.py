@@ -184,14 +184,9 @@ class DrawingCanvas(QWidget):
 
     def show_array(self, pixels: np.ndarray) -> None:
         """Replace the drawing with ``pixels`` (uint8 ``[448, 448]``) without asking for inference."""
-        data = np.ascontiguousarray(pixels, dtype=np.uint8)
-        if data.shape != (CANVAS_PIXELS, CANVAS_PIXELS):
-            raise ValueError(f"canvas pixels must be {CANVAS_PIXELS}×{CANVAS_PIXELS}, got {data.shape}")
+        _data, image = canvas_image(pixels)
         self._remember()
-        image = QImage(
-            data.data, CANVAS_PIXELS, CANVAS_PIXELS, CANVAS_PIXELS, QImage.Format.Format_Grayscale8
-        )
-        self._image = image.copy()
+        self._image = image
         self._strokes = None
         self._underlay = None
         self._replaced()
@@ -203,14 +198,9 @@ class DrawingCanvas(QWidget):
         Drawing over a test digit makes a pair of overlapping digits by hand; the
         network is then given the picture (the strokes alone no longer tell it all).
         """
+        underlay = None if pixels is None else canvas_image(pixels)
         self._remember()
-        if pixels is None:
-            self._underlay = None
-        else:
-            data = np.ascontiguousarray(pixels, np.uint8)
-            side = CANVAS_PIXELS
-            image = QImage(data.data, side, side, side, QImage.Format.Format_Grayscale8).copy()
-            self._underlay = (data, image)
+        self._underlay = underlay
         self._replaced()
         self._changed()
 
@@ -435,3 +425,12 @@ class DrawingCanvas(QWidget):
             Qt.AlignmentFlag.AlignCenter,
             "left button draws · right button erases",
         )
+
+
+def canvas_image(pixels: np.ndarray) -> tuple[np.ndarray, QImage]:
+    """uint8 ``[448, 448]`` pixels and a QImage that owns a copy of them (ValueError for another shape)."""
+    data = np.ascontiguousarray(pixels, dtype=np.uint8)
+    if data.shape != (CANVAS_PIXELS, CANVAS_PIXELS):
+        raise ValueError(f"canvas pixels must be {CANVAS_PIXELS}×{CANVAS_PIXELS}, got {data.shape}")
+    side = CANVAS_PIXELS
+    return data, QImage(data.data, side, side, side, QImage.Format.Format_Grayscale8).copy()

@@ -23,7 +23,6 @@ from capsviz.app.views.reconstruction import ReconstructionView
 from capsviz.app.views.routing import RoutingView
 from capsviz.model.capsnet import DIGIT_DIM, CapsNet
 
-ANIMATIONS = ("routing", "sweep", "morph")
 DEFAULT_SIZE = (800, 600)
 MIN_SIDE, MAX_SIDE = 240, 2000
 ITERATION_MS = 1000  # each routing iteration on screen, long enough to read its title

@@ -140,8 +140,9 @@ def export_film(host: AnimationHost, request: AnimationRequest, path: str) -> bo
     QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     host.status.show_busy(f"Drawing the {request.what} animation…")
     try:
+        target = check_target(path)  # before drawing: an .mp4 without ffmpeg is refused at once
         film = film_for(host, request)
-        written = write_film(film, check_target(path))
+        written = write_film(film, target)
     except AnimationError as exc:
         host.status.show_busy(None)
         host.status.show_error(str(exc))

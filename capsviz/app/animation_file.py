@@ -80,10 +80,9 @@ def _mp4_frames(film: Film) -> list[np.ndarray]:
     return frames
 
 
-def write_mp4(film: Film, target: Path) -> None:
-    encoder = mp4_encoder()
-    if encoder is None:
-        raise AnimationError(f"{target.name}: MP4 needs ffmpeg, which is not installed here; write a .gif")
+def _write_mp4(film: Film, target: Path) -> None:
+    """Pipe the frames to ffmpeg (which :func:`check_target` found) and move the file to ``target``."""
+    encoder = mp4_encoder() or "ffmpeg"  # gone since: running it fails, and says so
     frames = _mp4_frames(film)
     height, width = frames[0].shape[:2]
     partial = target.with_name(f".{target.name}.partial.mp4")
@@ -117,7 +116,7 @@ def write_film(film: Film, path: str | Path) -> Path:
         if target.suffix.lower() == ".gif":
             atomic_write_bytes(target, gif_bytes(film))
         else:
-            write_mp4(film, target)
+            _write_mp4(film, target)
     except OSError as exc:
         raise AnimationError(f"cannot write {target}: {exc.strerror or exc}") from None
     return target

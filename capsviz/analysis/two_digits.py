@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
+from capsviz.analysis.counterfactual import decode_as
 from capsviz.data.preprocess import preprocess_pair
 from capsviz.model.capsnet import N_PRIMARY_TYPES, CapsNet
 
@@ -66,16 +67,12 @@ def read_two(model: CapsNet, picture: np.ndarray) -> TwoDigits | None:
     )
 
 
-@torch.no_grad()
 def steer_two(model: CapsNet, result: TwoDigits, which: int, offsets: np.ndarray) -> TwoDigits:
     """``result`` with winner ``which`` (0: the longer, 1: the other) decoded from its pose plus ``offsets``.
 
     Only that digit's reconstruction changes; the other stays as read, so a person
     sees what each of the 16 numbers of one capsule does while the other digit holds still.
     """
-    pose = torch.as_tensor(result.poses[which] + np.asarray(offsets, np.float32), device=model.device)
-    digit = torch.tensor([result.winners[which]], device=model.device)
-    picture = model.decode(pose[None].float(), digit)[0, 0].float().cpu().numpy()
     reconstructions = result.reconstructions.copy()
-    reconstructions[which] = picture
+    reconstructions[which] = decode_as(model, result.poses[which] + offsets, result.winners[which])
     return replace(result, reconstructions=reconstructions)

@@ -26,15 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capsviz.analysis.dimensions import PAPER_RANGE
 from capsviz.analysis.two_digits import TwoDigits, read_two, steer_two
 from capsviz.app import theme
 from capsviz.app.insight.common import chart, digit_ticks, hint_label, image_item, image_plot, set_title
 from capsviz.app.insight.explained import Explained
+from capsviz.app.views.poses import STEPS_PER_UNIT
 from capsviz.model.capsnet import DIGIT_DIM, CapsNet
 
 FIRST, SECOND = "#e5534b", "#57ab5a"  # red and green, as in the paper's Figure 5
-STEPS = 100  # slider steps per unit of offset: 0.01 each, ±0.25 as in the paper
-REACH = 0.25
 MAX_SHIFT = 8  # MNIST pixels a test digit under the drawing can be slid (MultiMNIST shifts up to 4)
 HELP = (
     "The two-digit (MultiMNIST) CapsNet reads the input as two overlapping digits: the picture is framed "
@@ -198,8 +198,8 @@ class TwoDigitsPanel(QWidget):
         for dim in range(DIGIT_DIM):
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setObjectName(f"twoDigitsSlider{dim}")
-            slider.setRange(-round(REACH * STEPS), round(REACH * STEPS))
-            slider.setToolTip(f"Offset added to dimension {dim} of the steered winner (±{REACH})")
+            slider.setRange(-round(PAPER_RANGE * STEPS_PER_UNIT), round(PAPER_RANGE * STEPS_PER_UNIT))
+            slider.setToolTip(f"Offset added to dimension {dim} of the steered winner (±{PAPER_RANGE})")
             slider.valueChanged.connect(lambda _v: self._emit_steer())
             column, row = divmod(dim, DIGIT_DIM // 2)
             caption = QLabel(f"d{dim}")
@@ -215,7 +215,7 @@ class TwoDigitsPanel(QWidget):
     @property
     def offsets(self) -> np.ndarray:
         """``[16]`` the sliders' offsets."""
-        return np.array([slider.value() / STEPS for slider in self.sliders], np.float32)
+        return np.array([slider.value() / STEPS_PER_UNIT for slider in self.sliders], np.float32)
 
     @property
     def steered(self) -> int:

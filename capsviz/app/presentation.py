@@ -110,7 +110,7 @@ class Presentation(QObject):
         self.restore_bar = self._restore_bar()
         for panel in window.findChildren(Panel):
             panel.enlargeRequested.connect(lambda p=panel: self.toggle_enlarged(p))
-            panel.popOutRequested.connect(lambda p=panel: self.pop_out(p, p.title))
+            panel.popOutRequested.connect(lambda p=panel: self.pop_out(p))
         tabs.tabBarDoubleClicked.connect(lambda index: self.toggle_enlarged(tabs.widget(index)))
 
     def _restore_bar(self) -> QWidget:
@@ -175,7 +175,7 @@ class Presentation(QObject):
         self.restore_bar.hide()
 
     # pop out -------------------------------------------------------------
-    def pop_out(self, widget: QWidget | None = None, title: str = "") -> PopOutWindow:
+    def pop_out(self, widget: QWidget | None = None) -> PopOutWindow:
         """Show ``widget`` (default: the tab on show) in a window of its own until that window closes."""
         self.restore()
         target = widget or self.tabs.currentWidget()
@@ -183,7 +183,7 @@ class Presentation(QObject):
         if isinstance(home, PopOutWindow):  # its button again: back into the main window
             home.close()
             return home
-        title = title or self.title_of(target)
+        title = self.title_of(target)
         put_back = _take_out(target)
 
         def returned(panel: QWidget) -> None:

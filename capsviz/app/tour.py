@@ -37,27 +37,29 @@ def _panel(title: str) -> Callable[[QMainWindow], QWidget | None]:
     return lambda window: next((p for p in window.findChildren(Panel) if p.title == title), None)
 
 
+def _plain(window: QMainWindow, iterations: int = 3) -> None:
+    """The network as the paper runs it: ``iterations`` of routing, every slider at 0."""
+    window.controller.set_iterations(iterations)
+    window.controller.reset_pose()
+
+
 def _tab(panel_id: str) -> Callable[[QMainWindow], None]:
     def show(window: QMainWindow) -> None:
-        window.controller.set_iterations(3)
-        window.controller.reset_pose()
+        _plain(window)
         window.show_panel(panel_id)
 
     return show
 
 
 def _seven(window: QMainWindow) -> None:
-    controller = window.controller
     if window.state.sample is None or window.state.sample.index != SEVEN:
-        controller.show_sample(SEVEN)
-    controller.set_iterations(3)
-    controller.reset_pose()
-    controller.select_capsule(None)
+        window.controller.show_sample(SEVEN)
+    _plain(window)
+    window.controller.select_capsule(None)
 
 
 def _routing(window: QMainWindow, iterations: int) -> None:
-    window.controller.set_iterations(iterations)
-    window.controller.reset_pose()
+    _plain(window, iterations)
     window.show_panel("routing")
     window.controller.seek_routing(0)
     if not window.state.playing:
@@ -65,9 +67,8 @@ def _routing(window: QMainWindow, iterations: int) -> None:
 
 
 def _steer(window: QMainWindow) -> None:
-    window.controller.set_iterations(3)
+    _plain(window)
     window.controller.select_capsule(None)
-    window.controller.reset_pose()
     window.controller.set_pose_offset(STEERED_DIMENSION, STEER_BY)
 
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from capsviz.analysis.live import run_network
+from capsviz.analysis.inference import infer
 from capsviz.analysis.overview import NetworkStages, conv1_kernel, network_stages
 from capsviz.app.insight.overview_views import MiniBars, Mosaic, above_uniform, capsule_colours, normalised
 from capsviz.app.state import AppState
@@ -273,7 +273,8 @@ class OverviewPresenter(QObject):
             self.stages = None
             self.panel.show_stages(None)
             return
-        trace = settled.trace or run_network(self.model, settled.image, settled.iterations).trace
+        # The live view's trace, else routed here as the analysis panels route (no decoding).
+        trace = settled.trace or infer(self.model, settled.image, settled.iterations)[0]
         self.stages = network_stages(self.model, settled.image, trace)
         self.panel.show_stages(self.stages)
         self._show_map()

@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, QEventLoop, QMessageLogContext, Qt, QtMsgType
 from PySide6.QtWidgets import QApplication
 
 from capsviz.app.drawing_bench import place_strokes, replay
-from capsviz.app.scene import SURVEY_PANELS, ScreenshotScene
+from capsviz.app.scene import ScreenshotScene, needs_survey
 from capsviz.app.session import apply_session, open_session
 from capsviz.app.session_file import SessionError, read_session
 from capsviz.app.views.canvas import DEFAULT_BRUSH
@@ -161,8 +161,8 @@ def _show_session(window: object, path: str) -> bool:
     note = apply_session(window, session, Path(path).parent)
     if note:
         print(f"capsviz: warning: {note}", file=sys.stderr)
-    needs_survey = session.panel in SURVEY_PANELS or session.data_ranges
-    if needs_survey and getattr(window, "insight", None) is not None and not _finish_survey(window):
+    survey_first = needs_survey(session.panel, session.data_ranges)
+    if survey_first and getattr(window, "insight", None) is not None and not _finish_survey(window):
         print("capsviz: warning: the test-set survey did not finish in time", file=sys.stderr)
     jobs = window.controller.jobs
     return wait_until(lambda: not jobs.busy("load") and window.controller.answered, SCREENSHOT_TIMEOUT_S)

@@ -29,4 +29,9 @@ class ScreenshotScene:
 
     @property
     def needs_survey(self) -> bool:
-        return self.panel in SURVEY_PANELS or self.data_ranges
+        return needs_survey(self.panel, self.data_ranges)
+
+
+def needs_survey(panel: str, data_ranges: bool) -> bool:
+    """Whether showing ``panel`` (or the data slider ranges) needs the test-set survey first."""
+    return panel in SURVEY_PANELS or data_ranges

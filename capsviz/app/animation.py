@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from capsviz.analysis.counterfactual import decode_as
@@ -17,6 +16,7 @@ from capsviz.analysis.live import Outputs
 from capsviz.analysis.morph import Morph
 from capsviz.app import theme
 from capsviz.app.animation_file import Film
+from capsviz.app.insight.common import array_to_qimage_rgb
 from capsviz.app.views.lengths import LengthPlot
 from capsviz.app.views.pixels import PixelImage
 from capsviz.app.views.reconstruction import ReconstructionView
@@ -32,14 +32,6 @@ MORPH_MS = 180
 HOLD_ENDS = 3  # the first and last frame of a sweep or morph stay this many times longer
 SWEEP_STEPS = 21
 SLIDER_STEPS = 1000
-
-
-def qimage_rgb(image: QImage) -> np.ndarray:
-    """A QImage as ``[H, W, 3]`` uint8 RGB."""
-    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
-    row = rgb.bytesPerLine()
-    data = np.frombuffer(rgb.constBits(), np.uint8).reshape(rgb.height(), row)
-    return data[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3).copy()
 
 
 class Stage(QWidget):
@@ -82,7 +74,7 @@ class Stage(QWidget):
         self.title.setText(title)
         self.note.setText(note)
         self.layout().activate()
-        return qimage_rgb(self.grab().toImage())
+        return array_to_qimage_rgb(self.grab().toImage())
 
 
 def routing_film(

@@ -9,7 +9,8 @@ from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
 from PySide6.QtWidgets import QApplication
 
 from capsviz.analysis.live import CANVAS_PIXELS
-from capsviz.app.views.canvas import HISTORY_LIMIT, DrawingCanvas
+from capsviz.app.views.canvas import DrawingCanvas
+from capsviz.app.views.drawing import HISTORY_LIMIT
 from tests.app.app_helpers import canvas_point, draw_stroke
 
 

@@ -20,7 +20,8 @@ import capsviz.analysis.live as inference_module
 import capsviz.app.controller as controller_module
 from capsviz.analysis.live import answer
 from capsviz.app.controller import INFER
-from capsviz.app.views.canvas import HISTORY_LIMIT, MAX_BRUSH, MIN_BRUSH
+from capsviz.app.views.canvas import MAX_BRUSH, MIN_BRUSH
+from capsviz.app.views.drawing import HISTORY_LIMIT
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.weights import save_weights
 from tests.app.app_helpers import SEVEN, WAIT_MS, all_answered, canvas_point, prediction
@@ -108,7 +109,7 @@ def test_thousands_of_strokes_do_not_grow_memory(window, qtbot):
     """
     scribbler = Scribbler(window)
     scribbler.strokes(qtbot, HISTORY_LIMIT + 20)
-    assert window.canvas.can_undo() and len(window.canvas._undo) == HISTORY_LIMIT
+    assert window.canvas.can_undo() and window.canvas.drawing.undo_steps == HISTORY_LIMIT
     before, start = rss_mib(), time.perf_counter()
     generation = window.controller.jobs.generation(INFER)
     scribbler.strokes(qtbot, 2000)

@@ -6,7 +6,8 @@ bitmap is white ink on black, like MNIST, and every edit emits the pixels
 together with the time of the input event, so latency can be measured from
 the moment the hand moved. Each segment is also drawn into a copy at screen
 resolution and only the touched rectangle is repainted, so a stroke costs
-microseconds on the GUI thread however large the window is.
+microseconds on the GUI thread however large the window is. The drawing itself
+(bitmap, strokes, the picture under them, undo) is a :class:`Drawing`.
 """
 
 from __future__ import annotations
@@ -31,11 +32,11 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from capsviz.analysis.live import CANVAS_PIXELS
 from capsviz.app import theme
+from capsviz.app.views.drawing import Drawing
 from capsviz.app.views.network_input import tint_qimage
 from capsviz.app.views.pen import pen_for, stroke_pieces
 from capsviz.data.strokes import Stroke
 
-HISTORY_LIMIT = 100  # undo steps kept (200 KB each), so memory stays bounded
 DEFAULT_BRUSH = 34
 MIN_BRUSH, MAX_BRUSH = 6, 80
 
@@ -73,15 +74,9 @@ class DrawingCanvas(QWidget):
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
         self.setMinimumSize(240, 240)
-        self._image = QImage(CANVAS_PIXELS, CANVAS_PIXELS, QImage.Format.Format_Grayscale8)
-        self._image.fill(0)
+        self.drawing = Drawing()
         self._display: QImage | None = None  # the bitmap at screen resolution
         self._blank = True
-        # Each drawing is its bitmap and the strokes it was made of (None once a picture was put on it).
-        self._strokes: list[Stroke] | None = []
-        # Undo steps: the bitmap, its strokes and the picture under them.
-        self._undo: list[tuple[QImage, list[Stroke] | None, tuple | None]] = []
-        self._redo: list[tuple[QImage, list[Stroke] | None, tuple | None]] = []
         self._brush = DEFAULT_BRUSH
         self._eraser = False
         self._stroke: list[QPointF] = []
@@ -89,7 +84,6 @@ class DrawingCanvas(QWidget):
         self._stroke_width = float(DEFAULT_BRUSH)
         self._hover: QPointF | None = None
         self._overlay: tuple[np.ndarray, QRectF, QImage] | None = None  # Where tint, its place, its image
-        self._underlay: tuple[np.ndarray, QImage] | None = None  # a picture under the strokes, and its image
 
     def hasHeightForWidth(self) -> bool:
         return True
@@ -104,10 +98,7 @@ class DrawingCanvas(QWidget):
     # public API --------------------------------------------------------
     def pixels(self) -> np.ndarray:
         """A copy of the drawing, uint8 ``[448, 448]``, white ink on black."""
-        row = self._image.bytesPerLine()
-        data = np.frombuffer(self._image.constBits(), np.uint8).reshape(CANVAS_PIXELS, row)
-        ink = data[:, :CANVAS_PIXELS]
-        return ink.copy() if self._underlay is None else np.maximum(ink, self._underlay[0])
+        return self.drawing.pixels()
 
     def strokes(self) -> tuple[Stroke, ...] | None:
         """The strokes the drawing is made of (points in canvas pixels), the one under way included.
@@ -115,12 +106,7 @@ class DrawingCanvas(QWidget):
         None when a picture was put on the canvas (opened, pasted, a test digit):
         then the bitmap is all there is.
         """
-        if self._strokes is None or self._underlay is not None:
-            return None
-        done = tuple(self._strokes)
-        if self._stroke:
-            done += (self._current_stroke(),)
-        return done
+        return self.drawing.strokes(self._current_stroke() if self._stroke else None)
 
     def _current_stroke(self) -> Stroke:
         points = np.array([(p.x(), p.y()) for p in self._stroke], np.float64)
@@ -152,43 +138,32 @@ class DrawingCanvas(QWidget):
             self._update_hover(self._hover)
 
     def can_undo(self) -> bool:
-        return bool(self._undo)
+        return self.drawing.can_undo()
 
     def can_redo(self) -> bool:
-        return bool(self._redo)
+        return self.drawing.can_redo()
 
     def clear(self) -> None:
         """Erase everything (undoable)."""
         if self.is_blank():
             return
-        self._remember()
-        self._image.fill(0)
-        self._strokes = []
-        self._underlay = None
+        self.drawing.clear()
         self._replaced()
         self._changed()
 
     def undo(self) -> None:
-        if self._undo:
-            self._redo.append((self._image, self._strokes, self._underlay))
-            self._image, self._strokes, self._underlay = self._undo.pop()
+        if self.drawing.undo():
             self._replaced()
             self._changed()
 
     def redo(self) -> None:
-        if self._redo:
-            self._undo.append((self._image, self._strokes, self._underlay))
-            self._image, self._strokes, self._underlay = self._redo.pop()
+        if self.drawing.redo():
             self._replaced()
             self._changed()
 
     def show_array(self, pixels: np.ndarray) -> None:
         """Replace the drawing with ``pixels`` (uint8 ``[448, 448]``) without asking for inference."""
-        _data, image = canvas_image(pixels)
-        self._remember()
-        self._image = image
-        self._strokes = None
-        self._underlay = None
+        self.drawing.show_picture(pixels)
         self._replaced()
         self.historyChanged.emit(self.can_undo(), self.can_redo())
 
@@ -198,15 +173,13 @@ class DrawingCanvas(QWidget):
         Drawing over a test digit makes a pair of overlapping digits by hand; the
         network is then given the picture (the strokes alone no longer tell it all).
         """
-        underlay = None if pixels is None else canvas_image(pixels)
-        self._remember()
-        self._underlay = underlay
+        self.drawing.show_underlay(pixels)
         self._replaced()
         self._changed()
 
     @property
     def has_underlay(self) -> bool:
-        return self._underlay is not None
+        return self.drawing.underlay_image is not None
 
     def show_strokes(self, strokes: tuple[Stroke, ...]) -> None:
         """Replace the drawing with ``strokes`` (canvas pixels), drawn as the pen draws them, and classify it.
@@ -214,17 +187,7 @@ class DrawingCanvas(QWidget):
         This is how a saved drawing comes back: the same curves, the same widths,
         and the strokes recorded again, so the network's stroke-width step sees them.
         """
-        self._remember()
-        self._image.fill(0)
-        painter = QPainter(self._image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for stroke in strokes:
-            painter.setPen(pen_for(stroke.width, stroke.erase))
-            for piece in stroke_pieces([QPointF(float(x), float(y)) for x, y in stroke.points]):
-                painter.drawPath(piece)
-        painter.end()
-        self._strokes = list(strokes)
-        self._underlay = None
+        self.drawing.show_strokes(strokes)
         self._replaced()
         self._changed()
 
@@ -273,7 +236,7 @@ class DrawingCanvas(QWidget):
     def _screen_copy(self) -> QImage:
         side = self._square().width()
         if self._display is None or self._display.width() != side:
-            self._display = self._image.scaled(
+            self._display = self.drawing.image.scaled(
                 side, side, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
             )
         return self._display
@@ -289,14 +252,8 @@ class DrawingCanvas(QWidget):
         super().resizeEvent(event)
 
     # strokes -----------------------------------------------------------
-    def _remember(self) -> None:
-        strokes = None if self._strokes is None else list(self._strokes)
-        self._undo.append((self._image.copy(), strokes, self._underlay))
-        del self._undo[:-HISTORY_LIMIT]
-        self._redo.clear()
-
     def _begin(self, position: QPointF, erase: bool, width: float) -> None:
-        self._remember()
+        self.drawing.remember()
         self._stroke = [self._to_canvas(position)]
         self._stroke_erases = erase
         self._stroke_width = width
@@ -315,14 +272,14 @@ class DrawingCanvas(QWidget):
     def _finish(self) -> None:
         if len(self._stroke) >= 2:
             self._paint(stroke_pieces(self._stroke[-2:])[-1])  # the straight end to the last point
-        if self._strokes is not None and self._stroke:
-            self._strokes.append(self._current_stroke())
+        if self._stroke:
+            self.drawing.finish_stroke(self._current_stroke())
         self._stroke = []
         self.strokeActiveChanged.emit(False)
 
     def _paint(self, path: QPainterPath) -> None:
         pen = pen_for(self._stroke_width, self._stroke_erases)
-        for target, scale in ((self._image, 1.0), (self._screen_copy(), self._scale())):
+        for target, scale in ((self.drawing.image, 1.0), (self._screen_copy(), self._scale())):
             painter = QPainter(target)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.scale(scale, scale)
@@ -388,8 +345,9 @@ class DrawingCanvas(QWidget):
         painter = QPainter(self)
         painter.fillRect(event.rect(), QColor(theme.PANEL))
         square = self._square()
-        if self._underlay is not None:  # under the strokes: the brighter of the two shows, as in pixels()
-            painter.drawImage(square, self._underlay[1])
+        underlay = self.drawing.underlay_image
+        if underlay is not None:  # under the strokes: the brighter of the two shows, as in pixels()
+            painter.drawImage(square, underlay)
             painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Lighten)
         painter.drawImage(square.topLeft(), self._screen_copy())
         painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
@@ -425,12 +383,3 @@ class DrawingCanvas(QWidget):
             Qt.AlignmentFlag.AlignCenter,
             "left button draws · right button erases",
         )
-
-
-def canvas_image(pixels: np.ndarray) -> tuple[np.ndarray, QImage]:
-    """uint8 ``[448, 448]`` pixels and a QImage that owns a copy of them (ValueError for another shape)."""
-    data = np.ascontiguousarray(pixels, dtype=np.uint8)
-    if data.shape != (CANVAS_PIXELS, CANVAS_PIXELS):
-        raise ValueError(f"canvas pixels must be {CANVAS_PIXELS}×{CANVAS_PIXELS}, got {data.shape}")
-    side = CANVAS_PIXELS
-    return data, QImage(data.data, side, side, side, QImage.Format.Format_Grayscale8).copy()

@@ -51,7 +51,10 @@ def run_app(args: argparse.Namespace) -> str:
     from capsviz.analysis.live import for_live_view
     from capsviz.app import theme
     from capsviz.app.app_bench import format_app_report, run_app_bench
+    from capsviz.app.launch import share_cpu_with_the_gui
 
+    if args.threads is None:
+        share_cpu_with_the_gui()  # measured as the app runs: a core left to the GUI, the lock handed on often
     app = QApplication.instance() or QApplication([])
     theme.apply_theme(app)
     model = load_pretrained(resolve_device(args.device), args.weights)

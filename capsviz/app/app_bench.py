@@ -2,10 +2,11 @@
 
 For every panel of the right-hand column the whole window (1400×900) is shown
 with that tab in front, and :func:`capsviz.app.measure.measure_drawing` draws
-figure-eight strokes at 60 Hz for a few seconds. The targets: the lengths plot
-follows each mouse event within 33 ms at the 95th percentile, the GUI thread is
-never kept from its events for more than 50 ms, and at least 55 updates a
-second are shown.
+figure-eight strokes at 60 Hz for a few seconds, resting between strokes. The
+targets: the lengths plot follows each mouse event within 33 ms at the 95th
+percentile, the GUI thread is never kept from its events for more than 50 ms
+while the pen moves, and at least 55 updates a second of drawing are shown.
+The longest hold while the hand rests (when the panels redraw) is reported too.
 """
 
 from __future__ import annotations
@@ -43,7 +44,11 @@ def run_app_bench(
             started = time.perf_counter()
             report = measure_drawing(window, seconds=seconds)
             elapsed = time.perf_counter() - started
-            row = {"panel": panel, **report.as_dict(), "updates_per_s": report.updates / max(seconds, 1e-9)}
+            row = {
+                "panel": panel,
+                **report.as_dict(),
+                "updates_per_s": report.updates / max(report.drawing_s, 1e-9),
+            }
             row["meets_targets"] = bool(
                 row["event_to_plot_p95"] <= TARGET_P95_MS
                 and row["gui_stall_max"] <= TARGET_STALL_MS
@@ -60,7 +65,16 @@ def run_app_bench(
 
 def format_app_report(report: dict, markdown: bool = False) -> str:
     """One row per tab: event → plot p50 / p95, GUI stall p95 / max, updates per second, targets met."""
-    header = ["tab", "event → plot p50", "p95", "GUI stall p95", "stall max", "updates/s", "targets"]
+    header = [
+        "tab",
+        "event → plot p50",
+        "p95",
+        "GUI stall p95",
+        "stall max",
+        "at rest",
+        "updates/s",
+        "targets",
+    ]
     rows = [
         [
             row["panel"],
@@ -68,6 +82,7 @@ def format_app_report(report: dict, markdown: bool = False) -> str:
             f"{row['event_to_plot_p95']:.1f} ms",
             f"{row['gui_stall_p95']:.1f} ms",
             f"{row['gui_stall_max']:.1f} ms",
+            f"{row['gui_stall_max_at_rest']:.1f} ms",
             f"{row['updates_per_s']:.0f}",
             "met" if row["meets_targets"] else "not met",
         ]
@@ -75,7 +90,8 @@ def format_app_report(report: dict, markdown: bool = False) -> str:
     ]
     title = (
         f"Drawing at 60 Hz for {report['seconds_per_tab']:g} s per tab, whole window; targets: p95 ≤ "
-        f"{TARGET_P95_MS:g} ms, no GUI stall > {TARGET_STALL_MS:g} ms, ≥ {TARGET_UPDATES_PER_S:g} updates/s"
+        f"{TARGET_P95_MS:g} ms, no GUI stall > {TARGET_STALL_MS:g} ms while the pen moves, "
+        f"≥ {TARGET_UPDATES_PER_S:g} updates/s"
     )
     if markdown:
         lines = [title, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

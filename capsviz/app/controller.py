@@ -127,6 +127,7 @@ class Controller(QObject):
             change.connect(self._update_reconstructions)
 
         views.canvas.imageChanged.connect(self.submit_drawing)
+        views.canvas.strokeActiveChanged.connect(self.settling.wait_for_pause)
         views.lengths.capsuleClicked.connect(self.select_capsule)
         views.routing.playToggled.connect(self.playback.toggle)
         views.routing.stepRequested.connect(self.playback.step)

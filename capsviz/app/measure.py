@@ -5,6 +5,11 @@ real mouse events at a steady rate, as a hand on a 60 Hz mouse would, and
 reports how long each update took from the mouse event to the updated lengths
 plot, and how long the GUI thread was ever kept from handling events. The
 numbers are the same ones ``CAPSVIZ_LATENCY_LOG`` records.
+
+Between strokes the hand lifts and rests a quarter of a second, as a hand does:
+that is when the analysis panels take the new input and redraw. How long the GUI
+thread is held is reported apart for the pen moving (what makes ink lag) and at
+rest (what a new stroke begun at that moment would wait for).
 """
 
 from __future__ import annotations
@@ -21,14 +26,16 @@ from capsviz.app.latency import LatencyLog
 
 HEARTBEAT_MS = 4
 MOVES_PER_STROKE = 120
+REST_MS = 250  # the hand lifted between strokes
 
 
 @dataclass(frozen=True)
 class DrawingLatency:
-    """Percentiles in milliseconds; ``updates`` results shown for ``moves`` mouse moves."""
+    """Percentiles in milliseconds; ``updates`` results shown for ``moves`` mouse moves in ``drawing_s``."""
 
     moves: int
     updates: int
+    drawing_s: float  # how long the pen was down
     event_to_plot_p50: float
     event_to_plot_p95: float
     oldest_to_plot_p95: float
@@ -36,6 +43,7 @@ class DrawingLatency:
     gui_apply_p95: float
     gui_stall_p95: float
     gui_stall_max: float
+    gui_stall_max_at_rest: float
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -49,8 +57,9 @@ def _figure_eight(k: int) -> tuple[float, float]:
 def measure_drawing(window: object, seconds: float = 5.0, rate_hz: float = 60.0) -> DrawingLatency:
     """Draw on ``window``'s canvas for ``seconds`` and report the latencies.
 
-    The canvas is cleared every ``MOVES_PER_STROKE`` moves, so the network keeps
-    seeing changing drawings; the window must be shown.
+    Each stroke is ``MOVES_PER_STROKE`` moves; then the pen lifts for
+    ``REST_MS`` and the canvas is cleared for the next, so the network keeps
+    seeing changing drawings. The window must be shown.
     """
     canvas, controller = window.canvas, window.controller
     side = min(canvas.width(), canvas.height())
@@ -62,11 +71,14 @@ def measure_drawing(window: object, seconds: float = 5.0, rate_hz: float = 60.0)
     previous_log = controller.latency_log
     log = controller.latency_log = LatencyLog(None, keep=True)
     stalls: list[float] = []
+    rest_stalls: list[float] = []
     last_beat = [time.perf_counter()]
+    pen_down = [False]
+    down_since, drawing_s = 0.0, 0.0
 
     def beat() -> None:
         now = time.perf_counter()
-        stalls.append((now - last_beat[0]) * 1000.0 - HEARTBEAT_MS)
+        (stalls if pen_down[0] else rest_stalls).append((now - last_beat[0]) * 1000.0 - HEARTBEAT_MS)
         last_beat[0] = now
 
     heartbeat = QTimer()
@@ -74,15 +86,24 @@ def measure_drawing(window: object, seconds: float = 5.0, rate_hz: float = 60.0)
     heartbeat.timeout.connect(beat)
     heartbeat.start()
     moves = 0
+    resting_until = 0.0
     button, no_keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
 
     def move() -> None:
-        nonlocal moves
+        nonlocal moves, resting_until, down_since, drawing_s
+        if time.perf_counter() < resting_until:
+            return
         if moves % MOVES_PER_STROKE == 0:
-            if moves:
+            if moves and pen_down[0]:
                 QTest.mouseRelease(canvas, button, no_keys, point(*_figure_eight(moves - 1)))
+                pen_down[0] = False
+                drawing_s += time.perf_counter() - down_since
+                resting_until = time.perf_counter() + REST_MS / 1000.0
+                return
             canvas.clear()
             QTest.mousePress(canvas, button, no_keys, point(*_figure_eight(moves)))
+            pen_down[0] = True
+            down_since = time.perf_counter()
         else:
             QTest.mouseMove(canvas, point(*_figure_eight(moves)))
         moves += 1
@@ -97,7 +118,10 @@ def measure_drawing(window: object, seconds: float = 5.0, rate_hz: float = 60.0)
         QTimer.singleShot(round(seconds * 1000), loop.quit)
         loop.exec()
         hand.stop()
-        QTest.mouseRelease(canvas, button, no_keys, point(*_figure_eight(max(moves - 1, 0))))
+        if pen_down[0]:
+            QTest.mouseRelease(canvas, button, no_keys, point(*_figure_eight(max(moves - 1, 0))))
+            pen_down[0] = False
+            drawing_s += time.perf_counter() - down_since
         QTimer.singleShot(1000, loop.quit)  # let the last answer arrive
         loop.exec()
     finally:
@@ -105,7 +129,8 @@ def measure_drawing(window: object, seconds: float = 5.0, rate_hz: float = 60.0)
         heartbeat.stop()
         controller.latency_log = previous_log
     rows = np.array([row[1:] for row in log.rows if row[0] == "canvas"], np.float64).reshape(-1, 4)
-    beats = np.array(stalls[1:] or [0.0])
+    beats = np.array(stalls or [0.0])
+    resting = np.array(rest_stalls[1:] or [0.0])
 
     def pct(values: np.ndarray, q: float) -> float:
         return float(np.percentile(values, q)) if len(values) else float("nan")
@@ -113,6 +138,7 @@ def measure_drawing(window: object, seconds: float = 5.0, rate_hz: float = 60.0)
     return DrawingLatency(
         moves=moves,
         updates=len(rows),
+        drawing_s=drawing_s,
         event_to_plot_p50=pct(rows[:, 0], 50),
         event_to_plot_p95=pct(rows[:, 0], 95),
         oldest_to_plot_p95=pct(rows[:, 1], 95),
@@ -120,4 +146,5 @@ def measure_drawing(window: object, seconds: float = 5.0, rate_hz: float = 60.0)
         gui_apply_p95=pct(rows[:, 3], 95),
         gui_stall_p95=pct(beats, 95),
         gui_stall_max=float(beats.max()),
+        gui_stall_max_at_rest=float(resting.max()),
     )

@@ -17,9 +17,13 @@ from capsviz.app.state import ModelInfo
 
 
 class CanvasView(Protocol):
-    """Drawing surface; emits ``imageChanged(array uint8 [H, W], event_time)`` on every edit."""
+    """Drawing surface; emits ``imageChanged(array uint8 [H, W], event_time)`` on every edit.
+
+    ``strokeActiveChanged(bool)``: a stroke began or ended.
+    """
 
     imageChanged: object
+    strokeActiveChanged: object
 
     def show_array(self, pixels: np.ndarray) -> None:
         """Replace the drawing with ``pixels`` (uint8, white ink on black), undoably."""

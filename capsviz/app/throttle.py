@@ -3,7 +3,9 @@
 Drawing changes the input on every mouse move; redrawing an analysis panel
 can take 40 ms of GUI time, which the live view needs while the hand moves.
 So the analysis follows the newest input once drawing pauses briefly, and
-during a long stroke at least every ``max_wait_ms``.
+during other long bursts (a slider dragged, a spin box held) at least every
+``max_wait_ms``. While the pen is down only a pause counts: a panel redrawn
+mid-stroke held the GUI thread for 30–60 ms, and the ink lagged behind the hand.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Throttle(QObject):
         self._action = action
         self.quiet_ms, self.max_wait_ms = quiet_ms, max_wait_ms
         self._first = 0.0
+        self._pause_only = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._fire)
@@ -41,7 +44,12 @@ class Throttle(QObject):
         if not self._timer.isActive():
             self._first = now
         waited_ms = (now - self._first) * 1000.0
-        self._timer.start(int(min(self.quiet_ms, max(0.0, self.max_wait_ms - waited_ms))))
+        left_ms = float("inf") if self._pause_only else self.max_wait_ms - waited_ms
+        self._timer.start(int(min(self.quiet_ms, max(0.0, left_ms))))
+
+    def wait_for_pause(self, on: bool) -> None:
+        """While ``on``, act only once the changes pause, however long they go on (a stroke being drawn)."""
+        self._pause_only = on
 
     def flush(self) -> None:
         """Act now on a change that is still waiting (before an export or a screenshot)."""

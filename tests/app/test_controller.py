@@ -52,7 +52,7 @@ class FakeView:
 
 def fake_views() -> Views:
     return Views(
-        canvas=FakeView("imageChanged"),
+        canvas=FakeView("imageChanged", "strokeActiveChanged"),
         network_input=FakeView(),
         prediction=FakeView(),
         lengths=FakeView("capsuleClicked"),
@@ -315,3 +315,18 @@ def test_unreadable_test_digits_are_reported_not_raised(qtbot, loader):
     message = views.status.last("show_error")[0]
     assert message.startswith("the MNIST test digits cannot be read") and "\n" not in message
     assert state.sample is None
+
+
+def test_the_panels_get_a_drawing_once_the_pen_rests_never_mid_stroke(setup, pretrained, mnist_test, qtbot):
+    """Redrawing a panel holds the GUI thread for tens of ms: not while the ink follows the hand."""
+    state, views, controller = setup
+    images, _ = mnist_test
+    views.canvas.strokeActiveChanged.emit(True)
+    for generation in range(1, 41):  # 40 answers 16 ms apart: longer than the longest wait of other bursts
+        controller.jobs.submit(INFER, lambda _job: None, inline=True)
+        controller._apply_result(result_for(pretrained, images[generation % 3], generation, origin="canvas"))
+        qtbot.wait(16)
+    assert state.settled is None, "nothing handed to the panels while the pen moved"
+    views.canvas.strokeActiveChanged.emit(False)
+    qtbot.waitUntil(lambda: state.settled is not None, timeout=2000)
+    assert state.settled.image is state.input_image, "the panels get the last drawing"

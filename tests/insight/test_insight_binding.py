@@ -247,3 +247,16 @@ def test_a_burst_settles_a_few_times_while_it_lasts_then_once_when_it_pauses(qtb
     throttle.poke()
     throttle.flush()
     assert len(seen) == settled + 1, "flush acts at once on a waiting change"
+
+
+def test_while_the_pen_is_down_only_a_pause_settles(qtbot):
+    """A stroke's 60 Hz pokes never act mid-stroke, however long; the pause after it does."""
+    seen = []
+    throttle = Throttle(lambda: seen.append(time.perf_counter()), quiet_ms=120, max_wait_ms=200)
+    throttle.wait_for_pause(True)
+    for _ in range(40):  # 640 ms: three times the longest wait of other bursts
+        throttle.poke()
+        qtbot.wait(16)
+    assert seen == [], "no panel redraw while the pen moves"
+    throttle.wait_for_pause(False)
+    qtbot.waitUntil(lambda: len(seen) == 1, timeout=2000)

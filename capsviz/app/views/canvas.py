@@ -200,6 +200,8 @@ class DrawingCanvas(QWidget):
         network's 28×28 input lies on the drawing. None for either removes the tint.
         """
         if strength is None or field is None:
+            if self._overlay is None:
+                return  # nothing to take away: repainting the whole drawing would cost a frame's time
             self._overlay = None
         else:
             values = np.asarray(strength, np.float32).copy()

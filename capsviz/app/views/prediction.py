@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from capsviz.analysis.familiar import explain
 from capsviz.app import theme
@@ -21,11 +21,13 @@ PREDICTION_HELP = (
 )
 
 
-class PredictionLabel(QLabel):
+class PredictionLabel(QWidget):
     """Shows the predicted digit with its confidence (the winning capsule's length).
 
     ``text()`` is plain, e.g. ``"7 · length 0.98"``, so scripts and screen
-    readers get the same facts the ring shows.
+    readers (its accessible name) get the same facts the ring shows. It paints
+    everything itself: a QLabel's text would ask the whole window to lay itself
+    out again on every answer, repainting the column around it.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -37,10 +39,19 @@ class PredictionLabel(QLabel):
         self._lengths: np.ndarray | None = None
         self._note = "draw a digit"
         self._caution: tuple[str, ...] = ()
-        self.setText("– draw a digit")
+        self._text = ""
+        self._set_text("– draw a digit")
 
     def sizeHint(self) -> QSize:
         return QSize(200, 190)
+
+    def text(self) -> str:
+        """What the ring shows, in words."""
+        return self._text
+
+    def _set_text(self, text: str) -> None:
+        self._text = text
+        self.setAccessibleName(text)
 
     def show_prediction(
         self, lengths: np.ndarray | None, note: str = "", caution: Sequence[str] = ()
@@ -55,12 +66,12 @@ class PredictionLabel(QLabel):
         self._note = note or "draw a digit"
         self._caution = tuple(caution) if self._lengths is not None else ()
         if self._lengths is None:
-            self.setText(f"– {self._note}")
+            self._set_text(f"– {self._note}")
         else:
             order = np.argsort(self._lengths)[::-1]
             winner, second = int(order[0]), int(order[1])
             beyond = f" · beyond MNIST: {', '.join(self._caution)}" if self._caution else ""
-            self.setText(
+            self._set_text(
                 f"{winner} · length {self._lengths[winner]:.2f} "
                 f"(runner-up {second}: {self._lengths[second]:.2f}){beyond}"
             )

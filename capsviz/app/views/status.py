@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from capsviz.analysis.live import Sample
@@ -11,6 +11,35 @@ from capsviz.app.state import ModelInfo
 
 MESSAGE_MS = 6000
 ERROR_MS = 12000
+WIDEST_LATENCY = "inference 9999.9 ms"
+
+
+class SteadyLabel(QLabel):
+    """A label sized once for its widest text, so a new text never lays the window out again.
+
+    The latency changes on every answer while drawing; a label that followed
+    its text asked the status bar and the whole window for a new layout each
+    time, and the window repainted half its area with it.
+    """
+
+    def __init__(self, widest: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._widest = widest
+        self._fit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()  # zoomed or restyled: room for the widest text again
+
+    def _fit(self) -> None:
+        shown = self.text()
+        self.setText(self._widest)
+        self.setMinimumSize(0, 0)
+        self.setMaximumSize(16777215, 16777215)
+        hint = super().sizeHint()
+        self.setText(shown)
+        self.setFixedSize(hint)
 
 
 class StatusPanel(QStatusBar):
@@ -42,10 +71,9 @@ class StatusPanel(QStatusBar):
         self.device = QLabel()
         self.device.setObjectName("deviceStatus")
         self.device.setToolTip("Where the network runs (choose with --device)")
-        self.latency = QLabel()
+        self.latency = SteadyLabel(WIDEST_LATENCY)
         self.latency.setObjectName("latencyStatus")
         self.latency.setToolTip("Time of the last preprocessing + routing + decoding, off the GUI thread")
-        self.latency.setMinimumWidth(130)
         self.survey = QProgressBar()
         self.survey.setObjectName("surveyProgress")
         self.survey.setMaximumWidth(260)

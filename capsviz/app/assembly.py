@@ -6,6 +6,7 @@ the controller, so :class:`~capsviz.app.window.MainWindow` only lays out.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from capsviz.analysis.live import for_live_view
@@ -56,6 +57,8 @@ def attach_controller(
     controller.modelReplaced.connect(lambda _model: window.banner.hide())
     window.network_input.width_toggle.toggled.connect(controller.set_normalise_width)
     state.outputsChanged.connect(window.update_empty_states)
+    # queued: the panels take the settled input first, then their pages come back into view
+    state.settledChanged.connect(window.update_empty_states, Qt.ConnectionType.QueuedConnection)
     state.modelChanged.connect(window.update_empty_states)
     window.update_empty_states()
     return controller

@@ -255,12 +255,18 @@ class MainWindow(QMainWindow):
         return True
 
     def update_empty_states(self) -> None:
-        """Each tab shows its content, or what to do first (load a network, draw, keep a digit)."""
+        """Each tab shows its content, or what to do first (load a network, draw, keep a digit).
+
+        The routing view follows the live answer; the analysis panels follow the
+        settled input they explain, so clearing the canvas and starting a new
+        stroke does not swap a whole panel out and back mid-stroke.
+        """
         insight = getattr(self, "insight", None)
         has_model = self.controller is not None and self.controller.model is not None
-        has_input = self.state.outputs is not None
         has_history = insight is not None and bool(insight.history.entries)
         for page in self.empty_pages:
+            live = page is self.panel_pages[ROUTING_PANEL]
+            has_input = (self.state.outputs if live else self.state.settled) is not None
             page.show_message(empty_message(page.needs, has_model, has_input, has_history))
 
     def show_insight_image(self, image: np.ndarray, source: str = "") -> None:

@@ -8,9 +8,7 @@ views.
 
 from __future__ import annotations
 
-import random
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from capsviz.app.latency import LatencyLog
 from capsviz.app.playback import RoutingPlayback
 from capsviz.app.protocols import Views
 from capsviz.app.rendering import Renderer
+from capsviz.app.samples import SampleDigits, SampleLoader
 from capsviz.app.state import AppState, ModelInfo, SettledInput
 from capsviz.app.throttle import Throttle
 from capsviz.data.mnist import load_shipped_test_set
@@ -43,14 +42,14 @@ from capsviz.data.strokes import Stroke
 from capsviz.model.capsnet import DIGIT_DIM, CapsNet
 
 INFER = "infer"  # the job key of the live view's answers
-SampleLoader = Callable[[], tuple[np.ndarray, np.ndarray]]
 
 
 PICTURE_ORIGINS = ("file", "paste", "drop")  # a photo of paper with no digit, from these, is said to be one
 NO_DIGIT = "No digit found in this picture (only paper, lines or specks), so there is nothing to predict"
 SOURCES = {"paste": "pasted picture", "drop": "dropped picture", "insight": "from an analysis panel"}
-# The analysis panels take a new input once inputs pause this long, or during a long stroke at least this
-# often: redrawing a panel costs up to 40 ms of GUI time, which the live view needs while the hand moves.
+# The analysis panels take a new input once inputs pause this long (while the pen is down, only then), or
+# during other long bursts (a slider dragged) at least this often: redrawing a panel costs 20–40 ms of GUI
+# time, which the live view needs while the hand moves.
 SETTLE_QUIET_MS = 120
 SETTLE_MAX_WAIT_MS = 500
 
@@ -102,8 +101,7 @@ class Controller(QObject):
         self.device = device
         self.weights_path = weights  # the file ``model`` came from; None: the shipped weights
         self.jobs = jobs if jobs is not None else Jobs(parent=self)
-        self._samples_loader = samples
-        self._samples: tuple[np.ndarray, np.ndarray] | None = None
+        self.sample_digits = SampleDigits(samples, views.status.show_error)
         self.latency_log = latency_log if latency_log is not None else LatencyLog.from_environment()
         self._shown_generation = 0
         self._last_result: InferenceResult | None = None
@@ -157,14 +155,12 @@ class Controller(QObject):
 
     def show_sample(self, index: int) -> int:
         """Show MNIST test digit ``index`` (wraps around) from the shipped set; 0 if it cannot be read."""
-        loaded = self._readable_samples()
-        if loaded is None:
+        picked = self.sample_digits.pick(index)
+        if picked is None:
             return 0
-        images, labels = loaded
-        index %= len(images)
-        sample = Sample(index, int(labels[index]))
-        source = f"MNIST test #{index} (a {sample.label})"
-        return self._submit(images[index], "sample", preview=True, sample=sample, source=source)
+        image, sample = picked
+        source = f"MNIST test #{sample.index} (a {sample.label})"
+        return self._submit(image, "sample", preview=True, sample=sample, source=source)
 
     def place_under_drawing(self, index: int | None, shift: tuple[int, int] = (0, 0)) -> None:
         """Put MNIST test digit ``index`` under the drawing, moved by ``shift`` (dx, dy) MNIST pixels, so a
@@ -172,10 +168,9 @@ class Controller(QObject):
         if index is None:
             self.views.canvas.show_underlay(None)
             return
-        loaded = self._readable_samples()
-        if loaded is not None:
-            images = loaded[0]
-            self.views.canvas.show_underlay(digit_on_canvas(images[index % len(images)], shift))
+        picked = self.sample_digits.pick(index)
+        if picked is not None:
+            self.views.canvas.show_underlay(digit_on_canvas(picked[0], shift))
 
     def next_sample(self, step: int = 1) -> int:
         current = self.state.sample.index if self.state.sample is not None else -1 if step > 0 else 0
@@ -185,26 +180,12 @@ class Controller(QObject):
         return self.next_sample(-1)
 
     def random_sample(self) -> int:
-        loaded = self._readable_samples()
-        return 0 if loaded is None else self.show_sample(random.randrange(len(loaded[0])))
-
-    def _readable_samples(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The test digits, or None after telling the person why they cannot be read."""
-        try:
-            images, labels = self.samples()
-        except (OSError, ValueError, KeyError) as exc:  # a damaged or incomplete install
-            self.views.status.show_error(f"the MNIST test digits cannot be read: {exc}".splitlines()[0])
-            return None
-        if len(images) == 0:
-            self.views.status.show_error("the MNIST test digits cannot be read: the set is empty")
-            return None
-        return images, labels
+        index = self.sample_digits.random_index()
+        return 0 if index is None else self.show_sample(index)
 
     def samples(self) -> tuple[np.ndarray, np.ndarray]:
         """The browsable MNIST test digits, read on first use."""
-        if self._samples is None:
-            self._samples = self._samples_loader()
-        return self._samples
+        return self.sample_digits.all()
 
     def _submit(
         self,

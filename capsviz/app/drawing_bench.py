@@ -51,7 +51,13 @@ class Cell:
 def place_strokes(
     strokes: list[np.ndarray], size: float, rng: np.random.Generator, brush: float
 ) -> list[np.ndarray]:
-    """Digit strokes (28 px coordinates) scaled to ``size`` of the canvas, slanted, shaken, placed."""
+    """Digit strokes (28 px coordinates) scaled to ``size`` of the canvas, slanted, shaken, placed.
+
+    The strokes stay whole on the canvas, as a hand keeps them: a slanted digit
+    that would be wider than the canvas is drawn a little smaller, and where the
+    brush's ink cannot fit beside a large digit it runs off the edge (the canvas
+    cuts it), but the pen never leaves the canvas.
+    """
     points = np.concatenate(strokes)
     low, high = points.min(axis=0), points.max(axis=0)
     centre, extent = (low + high) / 2, max(float((high - low).max()), 1.0)
@@ -64,11 +70,16 @@ def place_strokes(
         xy += rng.normal(0.0, JITTER * size * CANVAS_PIXELS, xy.shape)
         placed.append(xy)
     every = np.concatenate(placed)
-    margin = brush / 2 + 1
-    low, high = every.min(axis=0) - margin, every.max(axis=0) + margin
-    room = np.maximum(CANVAS_PIXELS - (high - low), 0.0)
+    low, high = every.min(axis=0), every.max(axis=0)
+    last = CANVAS_PIXELS - 1.0
+    fit = min(1.0, (last - 2.0) / max(float((high - low).max()), 1.0))  # a pixel clear of each edge
+    placed = [low + (xy - low) * fit for xy in placed]
+    high = low + (high - low) * fit
+    margin = np.minimum(brush / 2 + 1, (last - (high - low)) / 2)
+    low, high = low - margin, high + margin
+    room = np.maximum(last - (high - low), 0.0)
     shift = -low + rng.uniform(0.0, 1.0, 2) * room
-    return [np.clip(xy + shift, 0.0, CANVAS_PIXELS - 1.0) for xy in placed]
+    return [np.clip(xy + shift, 0.0, last) for xy in placed]
 
 
 def _point(canvas: DrawingCanvas, xy: np.ndarray) -> QPoint:

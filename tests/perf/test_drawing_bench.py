@@ -19,6 +19,15 @@ def test_placed_strokes_have_the_size_asked_for_and_stay_on_the_canvas(mnist_tes
         assert placed.min() >= 0 and placed.max() <= 447
 
 
+def test_a_large_digit_with_a_fat_brush_is_drawn_whole_not_flattened_at_the_edge(mnist_test) -> None:
+    """The pen stays on the canvas: no stroke point is pushed onto its edge, whatever the brush."""
+    rng = np.random.default_rng(2)
+    for digit in mnist_test[0][:40]:
+        for brush in BRUSHES:
+            placed = np.concatenate(place_strokes(digit_strokes(digit), 0.9, rng, brush))
+            assert placed.min() > 0 and placed.max() < 447, brush
+
+
 def test_a_small_run_reports_every_cell(qtbot, pretrained, mnist_test) -> None:
     report = run_drawing_bench(pretrained, *mnist_test, count=4)
     assert [(c["size"], c["brush"]) for c in report["cells"]] == [(s, b) for s in SIZES for b in BRUSHES]

@@ -24,7 +24,7 @@ from capsviz.model.capsnet import CapsNet
 TARGET_P95_MS = 33.0
 TARGET_STALL_MS = 50.0
 TARGET_UPDATES_PER_S = 55.0
-OPENING_S = 30.0  # the most a tab is given for its first view (the survey: once per weights)
+OPENING_S = 30.0  # the most a tab is given for its first view
 
 
 def run_app_bench(
@@ -32,6 +32,7 @@ def run_app_bench(
 ) -> dict:
     """Drawing latency with each tab on show; a dict of per-tab rows and whether each meets the targets."""
     from capsviz.app.assembly import create_window
+    from capsviz.app.insight.survey_task import SURVEY
 
     if QApplication.instance() is None:
         raise RuntimeError("the app benchmark needs a QApplication")
@@ -42,7 +43,8 @@ def run_app_bench(
     try:
         for panel in PANEL_IDS:
             window.show_panel(panel)
-            window.controller.jobs.drain(OPENING_S)  # what opening the tab costs is not drawing's cost
+            # what opening the tab costs is not drawing's cost; the survey (once per weights) goes on
+            window.controller.jobs.drain(OPENING_S, ignoring=(SURVEY,))
             started = time.perf_counter()
             report = measure_drawing(window, seconds=seconds)
             elapsed = time.perf_counter() - started

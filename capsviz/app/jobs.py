@@ -238,6 +238,10 @@ class Jobs(QObject):
         with self._lock:
             return any(key is None or job.key == key for job in self._outstanding)
 
+    def _busy_but(self, ignoring: tuple[str, ...]) -> bool:
+        with self._lock:
+            return any(job.key not in ignoring for job in self._outstanding)
+
     def pause(self, key: str, paused: bool) -> None:
         """Hold the jobs of ``key`` at their next :meth:`JobContext.should_stop` (or let them go on)."""
         flag = self._pause_flag(key)
@@ -270,10 +274,10 @@ class Jobs(QObject):
             while runner.running is running and time.monotonic() < deadline:
                 time.sleep(0.01)
 
-    def drain(self, seconds: float = 60.0) -> bool:
-        """Run the event loop until every job has delivered; False on timeout."""
+    def drain(self, seconds: float = 60.0, ignoring: tuple[str, ...] = ()) -> bool:
+        """Run the event loop until every job but those of ``ignoring`` has delivered; False on timeout."""
         deadline = time.monotonic() + seconds
-        while self.busy():
+        while self._busy_but(ignoring):
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.005)

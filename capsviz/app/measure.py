@@ -73,12 +73,11 @@ def measure_drawing(window: object, seconds: float = 5.0, rate_hz: float = 60.0)
     stalls: list[float] = []
     rest_stalls: list[float] = []
     last_beat = [time.perf_counter()]
-    pen_down = [False]
-    down_since, drawing_s = 0.0, 0.0
+    pen_down, down_since, drawing_s = False, 0.0, 0.0
 
     def beat() -> None:
         now = time.perf_counter()
-        (stalls if pen_down[0] else rest_stalls).append((now - last_beat[0]) * 1000.0 - HEARTBEAT_MS)
+        (stalls if pen_down else rest_stalls).append((now - last_beat[0]) * 1000.0 - HEARTBEAT_MS)
         last_beat[0] = now
 
     heartbeat = QTimer()
@@ -89,21 +88,25 @@ def measure_drawing(window: object, seconds: float = 5.0, rate_hz: float = 60.0)
     resting_until = 0.0
     button, no_keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
 
+    def lift() -> None:
+        """Release the button where the pen last was, and count the stroke's time as drawing."""
+        nonlocal pen_down, drawing_s
+        QTest.mouseRelease(canvas, button, no_keys, point(*_figure_eight(max(moves - 1, 0))))
+        pen_down = False
+        drawing_s += time.perf_counter() - down_since
+
     def move() -> None:
-        nonlocal moves, resting_until, down_since, drawing_s
+        nonlocal moves, resting_until, pen_down, down_since
         if time.perf_counter() < resting_until:
             return
         if moves % MOVES_PER_STROKE == 0:
-            if moves and pen_down[0]:
-                QTest.mouseRelease(canvas, button, no_keys, point(*_figure_eight(moves - 1)))
-                pen_down[0] = False
-                drawing_s += time.perf_counter() - down_since
+            if moves and pen_down:
+                lift()
                 resting_until = time.perf_counter() + REST_MS / 1000.0
                 return
             canvas.clear()
             QTest.mousePress(canvas, button, no_keys, point(*_figure_eight(moves)))
-            pen_down[0] = True
-            down_since = time.perf_counter()
+            pen_down, down_since = True, time.perf_counter()
         else:
             QTest.mouseMove(canvas, point(*_figure_eight(moves)))
         moves += 1
@@ -118,10 +121,8 @@ def measure_drawing(window: object, seconds: float = 5.0, rate_hz: float = 60.0)
         QTimer.singleShot(round(seconds * 1000), loop.quit)
         loop.exec()
         hand.stop()
-        if pen_down[0]:
-            QTest.mouseRelease(canvas, button, no_keys, point(*_figure_eight(max(moves - 1, 0))))
-            pen_down[0] = False
-            drawing_s += time.perf_counter() - down_since
+        if pen_down:
+            lift()
         QTimer.singleShot(1000, loop.quit)  # let the last answer arrive
         loop.exec()
     finally:

@@ -17,7 +17,7 @@ from capsviz.app.panel_ids import PANEL_IDS, ROUTING_PANEL
 from capsviz.app.scene import SCREENSHOT_SAMPLE, ScreenshotScene
 from capsviz.app.session_file import SessionError, read_session
 from capsviz.app.zoom import ZOOMS
-from capsviz.commands import animate, morph, perturb, predict, robustness
+from capsviz.commands import affnist, animate, morph, perturb, predict, robustness
 from capsviz.commands.common import CommandError, report_error
 from capsviz.model.device import DEVICE_CHOICES, DeviceError, resolve_device
 from capsviz.qt_platform import needs_offscreen, window_problem
@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--enlarge", action="store_true", help="the chosen panel fills the window")
     parser.add_argument("--version", action="version", version=f"capsviz {__version__}")
     subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
-    for command in (predict, perturb, morph, animate, robustness):
+    for command in (predict, perturb, morph, animate, robustness, affnist):
         command.register(subparsers)
     return parser
 

@@ -56,11 +56,12 @@ class Transform:
         linear = rotate @ shear * self.scale
         return np.hstack([linear, [[self.shift_x], [self.shift_y]]])
 
-    def sampling_theta(self) -> np.ndarray:
-        """``[2, 3]`` theta for ``affine_grid``: output → input in normalised coordinates."""
+    def sampling_theta(self, half: float = HALF) -> np.ndarray:
+        """``[2, 3]`` theta for ``affine_grid``: output → input in normalised coordinates
+        (``half``: half the image side in pixels)."""
         forward = self.forward_matrix()
         inverse = np.linalg.inv(forward[:, :2])
-        offset = -inverse @ (forward[:, 2] / HALF)
+        offset = -inverse @ (forward[:, 2] / half)
         return np.hstack([inverse, offset[:, None]])
 
     def with_value(self, name: str, value: float) -> Transform:
@@ -69,9 +70,11 @@ class Transform:
 
 
 def transform_images(images: np.ndarray, transforms: list[Transform]) -> np.ndarray:
-    """Apply ``transforms[k]`` to ``images[k]`` (``[N, 28, 28]`` in [0, 1]); zero fill outside."""
+    """Apply ``transforms[k]`` to ``images[k]`` (``[N, S, S]`` in [0, 1], 28×28 or any square); zero fill
+    outside."""
     data = torch.as_tensor(np.asarray(images, np.float32))[:, None]
-    theta = torch.as_tensor(np.stack([t.sampling_theta() for t in transforms]), dtype=torch.float32)
+    half = data.shape[-1] / 2
+    theta = torch.as_tensor(np.stack([t.sampling_theta(half) for t in transforms]), dtype=torch.float32)
     grid = F.affine_grid(theta, list(data.shape), align_corners=False)
     out = F.grid_sample(data, grid, mode="bilinear", padding_mode="zeros", align_corners=False)[:, 0].numpy()
     for k, transform in enumerate(transforms):

@@ -20,9 +20,9 @@ from capsviz.analysis.inference import infer
 from capsviz.data.images import ImageError, load_image
 from capsviz.data.preprocess import Preprocessed, preprocess_stages
 from capsviz.data.strokes import Stroke
-from capsviz.model.capsnet import CapsNet, RoutingTrace
+from capsviz.model.capsnet import IMAGE_SIZE, CapsNet, RoutingTrace
 from capsviz.model.device import DeviceError, native_bfloat16
-from capsviz.model.pretrained import load_pretrained
+from capsviz.model.pretrained import load_pretrained, require_input_size
 from capsviz.model.weights import WeightsError
 
 CANVAS_PIXELS = 448  # side of the drawing canvas's bitmap; loaded images are fitted to it
@@ -181,9 +181,18 @@ def warm_up(model: CapsNet) -> None:
         return
 
 
+def load_one_digit_model(device: str, weights: str | None = None) -> CapsNet:
+    """The shipped MNIST model or ``weights``, as the live view runs it; a file of another input size is
+    refused (:class:`WeightsError`, one line), since the window reads one digit on 28×28."""
+    model = load_pretrained(device=device, weights=weights)
+    if weights is not None:
+        require_input_size(model, IMAGE_SIZE, Path(weights).name, "the drawing window")
+    return for_live_view(model)
+
+
 def load_live_model(path: str, device: str) -> CapsNet:
-    """A weights file as the live view runs it, warmed up (raises what :func:`load_pretrained` raises)."""
-    model = for_live_view(load_pretrained(device=device, weights=path))
+    """A weights file as the live view runs it, warmed up (raises as :func:`load_one_digit_model` does)."""
+    model = load_one_digit_model(device, path)
     warm_up(model)
     return model
 

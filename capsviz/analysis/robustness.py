@@ -81,7 +81,7 @@ def transforms_for(kind: str, level: float, count: int, rng: np.random.Generator
 
 
 @torch.no_grad()
-def _predictions(model: torch.nn.Module, images: np.ndarray) -> np.ndarray:
+def predictions(model: torch.nn.Module, images: np.ndarray) -> np.ndarray:
     device = next(model.parameters()).device
     rows = []
     for start in range(0, len(images), BATCH):
@@ -115,8 +115,8 @@ def robustness(
             if should_stop is not None and should_stop():
                 raise MeasurementCancelled
             moved = transform_images(digits, transforms_for(kind, level, len(digits), rng))
-            capsule_scores.append(float((_predictions(capsnet, moved) == truth).mean()))
-            cnn_scores.append(float((_predictions(cnn, moved) == truth).mean()))
+            capsule_scores.append(float((predictions(capsnet, moved) == truth).mean()))
+            cnn_scores.append(float((predictions(cnn, moved) == truth).mean()))
             done += 1
             if progress is not None:
                 progress(done, total)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from capsviz.analysis.live import for_live_view
+from capsviz.analysis.live import load_one_digit_model
 from capsviz.app import theme
 from capsviz.app.comparison import BaselineComparison
 from capsviz.app.controller import Controller
@@ -142,7 +142,7 @@ def create_window(
     banner = ""
     if model is None:
         try:
-            model = for_live_view(load_pretrained(device=device, weights=weights))
+            model = load_one_digit_model(device, weights)
         except WeightsError as exc:
             banner = no_model_banner(str(exc))
     try:

@@ -12,9 +12,9 @@ from PIL import Image
 
 from capsviz.data.images import load_image
 from capsviz.data.preprocess import preprocess_stages
-from capsviz.model.capsnet import CapsNet
+from capsviz.model.capsnet import IMAGE_SIZE, CapsNet
 from capsviz.model.device import DEVICE_CHOICES, DeviceError
-from capsviz.model.pretrained import load_pretrained
+from capsviz.model.pretrained import load_pretrained, require_input_size
 from capsviz.model.weights import WeightsError, atomic_write_bytes
 
 
@@ -38,12 +38,13 @@ def load_model_from_args(args: argparse.Namespace, kind: str = "mnist") -> CapsN
         model = load_pretrained(device=args.device, weights=args.weights, kind=kind)
     except (WeightsError, DeviceError) as exc:
         raise CommandError(str(exc)) from None
-    wanted = 36 if kind == "multimnist" else 28
+    wanted, purpose = (36, "--two") if kind == "multimnist" else (IMAGE_SIZE, "this command")
     if model.input_size != wanted:
-        name = Path(args.weights).name
-        if kind == "multimnist":
-            raise CommandError(f"{name} reads one digit (28×28); --two needs a MultiMNIST model (36×36)")
-        raise CommandError(f"{name} is a MultiMNIST model (two digits, 36×36); use predict --two")
+        try:
+            require_input_size(model, wanted, Path(args.weights).name, purpose)
+        except WeightsError as exc:
+            hint = "; use predict --two" if model.input_size == 36 else ""
+            raise CommandError(f"{exc}{hint}") from None
     return model
 
 

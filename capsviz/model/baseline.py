@@ -38,15 +38,20 @@ PAPER_WIDTHS = (256, 256, 128)
 SHIPPED_WIDTHS = (64, 64, 32)
 HIDDEN = (328, 192)
 DROPOUT = 0.5
+SHIPPED_KINDS = {"mnist": "cnn", "translated": "cnn-translated"}  # load_baseline's kind → the shipped file
+CNN_INPUT_SIZES = (IMAGE_SIZE, 40)  # MNIST, and a digit anywhere on 40×40 (the affNIST protocol)
 
 
 class BaselineCNN(nn.Module):
     """Three 5×5 convolutions, two fully connected layers, dropout; ``model(images)`` → logits ``[B, 10]``."""
 
-    def __init__(self, widths: tuple[int, int, int] = SHIPPED_WIDTHS) -> None:
+    def __init__(self, widths: tuple[int, int, int] = SHIPPED_WIDTHS, input_size: int = IMAGE_SIZE) -> None:
         super().__init__()
+        if input_size not in CNN_INPUT_SIZES:
+            raise ValueError(f"input_size must be one of {CNN_INPUT_SIZES}, got {input_size}")
         first, second, third = widths
         self.widths = tuple(widths)
+        self.input_size = input_size
         self.features = nn.Sequential(
             nn.Conv2d(1, first, 5, padding=2),
             nn.ReLU(inplace=True),
@@ -57,7 +62,7 @@ class BaselineCNN(nn.Module):
             nn.Conv2d(second, third, 5, padding=2),
             nn.ReLU(inplace=True),
         )
-        side = IMAGE_SIZE // 4
+        side = input_size // 4
         self.classifier = nn.Sequential(
             nn.Flatten(),
             nn.Linear(third * side * side, HIDDEN[0]),
@@ -74,9 +79,13 @@ class BaselineCNN(nn.Module):
         return self.classifier[-1].weight.device
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Logits ``[B, 10]`` for images ``[B, 1, 28, 28]`` in [0, 1]; softmax gives the probabilities."""
-        if images.dim() != 4 or tuple(images.shape[1:]) != (1, IMAGE_SIZE, IMAGE_SIZE):
-            raise ValueError(f"the baseline CNN reads images [B, 1, 28, 28], got {list(images.shape)}")
+        """Logits ``[B, 10]`` for images ``[B, 1, 28, 28]`` (or the input size it was built for) in [0, 1];
+        softmax gives the probabilities."""
+        side = self.input_size
+        if images.dim() != 4 or tuple(images.shape[1:]) != (1, side, side):
+            raise ValueError(
+                f"the baseline CNN reads images [B, 1, {side}, {side}], got {list(images.shape)}"
+            )
         return self.classifier(self.features(images))
 
     def probabilities(self, images: torch.Tensor) -> torch.Tensor:
@@ -89,7 +98,12 @@ def save_baseline(
 ) -> Path:
     """Write the CNN's parameters (as ``storage``: bfloat16 for the shipped file) and metadata, atomically."""
     path = Path(path)
-    meta = {"format": FORMAT, "architecture": ARCHITECTURE, "widths": json.dumps(list(model.widths))}
+    meta = {
+        "format": FORMAT,
+        "architecture": ARCHITECTURE,
+        "widths": json.dumps(list(model.widths)),
+        "input_size": str(model.input_size),
+    }
     meta.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in metadata.items()})
     tensors = {k: v.detach().to(storage).cpu().contiguous() for k, v in model.state_dict().items()}
     check_finite(tensors, path.name)
@@ -107,17 +121,31 @@ def _widths_of(metadata: dict[str, str], name: str) -> tuple[int, int, int]:
     return widths  # type: ignore[return-value]
 
 
+def _input_size_of(metadata: dict[str, str], name: str) -> int:
+    """The input side a CNN file declares; files from before 40×40 models existed are 28."""
+    text = metadata.get("input_size", str(IMAGE_SIZE))
+    if text not in (str(size) for size in CNN_INPUT_SIZES):
+        sizes = " or ".join(map(str, CNN_INPUT_SIZES))
+        raise WeightsError(f"{name}: metadata 'input_size' is {text!r}, expected {sizes}")
+    return int(text)
+
+
 def load_baseline(
-    device: str | torch.device = "cpu", weights: str | os.PathLike | None = None
+    device: str | torch.device = "cpu", weights: str | os.PathLike | None = None, kind: str = "mnist"
 ) -> BaselineCNN:
     """The shipped CNN baseline (or ``weights``, a file ``train_model.py --arch cnn`` wrote), in eval mode.
 
+    ``kind`` picks the shipped file: ``"mnist"`` (28×28, the default) or
+    ``"translated"`` (a digit anywhere on 40×40, for the affNIST test).
     Raises :class:`WeightsError` with a one-line reason for a missing, damaged or foreign file.
     """
-    path = Path(weights) if weights is not None else shipped_weights_path("cnn")
+    if kind not in SHIPPED_KINDS:
+        raise WeightsError(f"unknown kind {kind!r}; choose one of {', '.join(SHIPPED_KINDS)}")
+    path = Path(weights) if weights is not None else shipped_weights_path(SHIPPED_KINDS[kind])
     if weights is None and not path.is_file():
+        dataset = "" if kind == "mnist" else f" --dataset {kind}"
         raise WeightsError(
-            f"no shipped CNN baseline at {path}; train one with: python train_model.py --arch cnn"
+            f"no shipped CNN baseline at {path}; train one with: python train_model.py --arch cnn{dataset}"
         )
     name = path.name
 
@@ -126,14 +154,13 @@ def load_baseline(
         if kind != FORMAT:
             what = "CapsNet weights" if kind in (None, "capsviz-capsnet", "pt") else f"a '{kind}' file"
             raise WeightsError(f"{name} holds {what}, not the CNN baseline")
-        expected = {
-            k: tuple(v.shape) for k, v in BaselineCNN(_widths_of(metadata, name)).state_dict().items()
-        }
+        built = BaselineCNN(_widths_of(metadata, name), _input_size_of(metadata, name))
+        expected = {k: tuple(v.shape) for k, v in built.state_dict().items()}
         check_state_layout(layout, expected, name, "CNN baseline")
 
     tensors, metadata = read_safetensors(path, WeightsError, inspect)
     check_finite(tensors, name)
-    model = BaselineCNN(_widths_of(metadata, name))
+    model = BaselineCNN(_widths_of(metadata, name), _input_size_of(metadata, name))
     model.load_state_dict({k: v.float() for k, v in tensors.items()})
     model.metadata = metadata
     return model.to(resolve_device(device)).eval()

@@ -30,7 +30,7 @@ KERNEL = 9
 PRIMARY_STRIDE = 2
 CONV1_CHANNELS = 256
 MAX_ITERATIONS = 10  # routing iterations anyone may ask for; the paper uses 3
-INPUT_SIZES = (28, 36)  # MNIST; MultiMNIST's two digits on a 36×36 canvas
+INPUT_SIZES = (28, 36, 40)  # MNIST; MultiMNIST's two digits on 36×36; translated MNIST on 40×40
 GEMM_MAX_BATCH = 4  # up to here CPU inference runs the convolutions as matrix products
 ROUTING_CHUNK = 8  # images routed together on the CPU: their û (0.7 MiB each) stays in cache
 
@@ -143,7 +143,7 @@ def _prepack(weight: torch.Tensor, bias: torch.Tensor, rows: int) -> torch.Tenso
 
 
 def primary_grid_for(input_size: int) -> int:
-    """Side of the PrimaryCaps grid for a square input: 28 → 6, 36 → 10."""
+    """Side of the PrimaryCaps grid for a square input: 28 → 6, 36 → 10, 40 → 12."""
     return (input_size - KERNEL + 1 - KERNEL) // PRIMARY_STRIDE + 1
 
 
@@ -164,9 +164,10 @@ class CapsNet(nn.Module):
     iterations : int
         Default number of routing iterations for ``forward`` (the paper uses 3).
     input_size : int
-        Side of the square input: 28 (MNIST, 6×6 grid, 1152 primary capsules) or
-        36 (MultiMNIST, 10×10 grid, 3200 primary capsules); the decoder renders
-        pictures of the same size.
+        Side of the square input: 28 (MNIST, 6×6 grid, 1152 primary capsules),
+        36 (MultiMNIST, 10×10 grid, 3200 primary capsules) or 40 (a digit
+        anywhere on 40×40, 12×12 grid, 4608 primary capsules); the decoder
+        renders pictures of the same size.
     """
 
     def __init__(self, iterations: int = 3, input_size: int = IMAGE_SIZE) -> None:

@@ -6,7 +6,7 @@ import os
 
 import torch
 
-from capsviz.model.capsnet import CapsNet
+from capsviz.model.capsnet import IMAGE_SIZE, CapsNet
 from capsviz.model.device import resolve_device
 from capsviz.model.weights import WeightsError, load_weights, shipped_weights_path
 
@@ -18,6 +18,11 @@ TRAIN_HINT = (
 MULTIMNIST_HINT = (
     "train one with: python train_model.py --dataset multimnist --warm-start resources/capsnet.safetensors "
     "--out my-multimnist.safetensors"
+)
+
+TRANSLATED_HINT = (
+    "train one with: python train_model.py --dataset translated --warm-start resources/capsnet.safetensors "
+    "--out my-translated.safetensors"
 )
 
 
@@ -33,9 +38,10 @@ def load_pretrained(
     weights : path, optional
         A weights file written by ``train_model.py``; defaults to the shipped one.
     kind : str
-        Which shipped model: ``"mnist"`` (28×28, one digit) or ``"multimnist"``
-        (36×36, two overlapping digits). Ignored when ``weights`` is given: a
-        file says its own input size.
+        Which shipped model: ``"mnist"`` (28×28, one digit), ``"multimnist"``
+        (36×36, two overlapping digits) or ``"translated"`` (40×40, one digit
+        anywhere: the affNIST test's model). Ignored when ``weights`` is given:
+        a file says its own input size.
 
     Raises
     ------
@@ -46,6 +52,22 @@ def load_pretrained(
         return load_weights(weights, resolve_device(device))
     path = shipped_weights_path(kind)
     if not path.is_file():
-        hint = MULTIMNIST_HINT if kind == "multimnist" else TRAIN_HINT
+        hint = {"multimnist": MULTIMNIST_HINT, "translated": TRANSLATED_HINT}.get(kind, TRAIN_HINT)
         raise WeightsError(f"no shipped weights at {path}; {hint}")
     return load_weights(path, resolve_device(device))
+
+
+# What a model of each input size is, in words: for the one-line refusals where another kind is needed.
+MODEL_KINDS = {
+    IMAGE_SIZE: "an MNIST model (one digit, 28×28)",
+    36: "a MultiMNIST model (two digits, 36×36)",
+    40: "a translated-MNIST model (one digit anywhere on 40×40, for capsviz affnist)",
+}
+
+
+def require_input_size(model: CapsNet, size: int, name: str, purpose: str) -> CapsNet:
+    """``model`` if it reads ``size``×``size`` inputs; else :class:`WeightsError` saying what it is and
+    what ``purpose`` needs."""
+    if model.input_size != size:
+        raise WeightsError(f"{name} is {MODEL_KINDS[model.input_size]}; {purpose} needs {MODEL_KINDS[size]}")
+    return model

@@ -26,11 +26,13 @@ from safetensors.torch import save as _save_bytes
 from capsviz.model.capsnet import IMAGE_SIZE, INPUT_SIZES, MAX_ITERATIONS, CapsNet
 
 FORMAT = "capsviz-capsnet"
-ARCHITECTURES = {28: "sabour2017-mnist", 36: "sabour2017-multimnist"}
+ARCHITECTURES = {28: "sabour2017-mnist", 36: "sabour2017-multimnist", 40: "sabour2017-translated"}
 SHIPPED_NAMES = {
     "mnist": "capsnet.safetensors",
     "multimnist": "capsnet-multimnist.safetensors",
+    "translated": "capsnet-translated.safetensors",
     "cnn": "cnn-baseline.safetensors",
+    "cnn-translated": "cnn-translated.safetensors",
 }
 ALLOWED_DTYPES = ("F64", "F32", "F16", "BF16")
 PICKLE_MAGIC = (b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")  # torch.save, pickle
@@ -41,7 +43,7 @@ class WeightsError(ValueError):
 
 
 def shipped_weights_path(kind: str = "mnist") -> Path:
-    """Where the shipped weights of ``kind`` (``"mnist"`` or ``"multimnist"``) live, in any install."""
+    """Where the shipped weights of ``kind`` (a key of :data:`SHIPPED_NAMES`) live, in any install."""
     if kind not in SHIPPED_NAMES:
         raise WeightsError(f"unknown kind {kind!r}; choose one of {', '.join(SHIPPED_NAMES)}")
     return Path(str(resources.files("capsviz.resources") / SHIPPED_NAMES[kind]))
@@ -172,7 +174,7 @@ def input_size_of(metadata: dict[str, str], name: str) -> int:
     except ValueError:
         raise WeightsError(f"{name}: metadata 'input_size' is not a number") from None
     if size not in INPUT_SIZES:
-        sizes = " or ".join(map(str, INPUT_SIZES))
+        sizes = ", ".join(map(str, INPUT_SIZES[:-1])) + f" or {INPUT_SIZES[-1]}"
         raise WeightsError(f"{name}: metadata 'input_size' is {size}, expected {sizes}")
     return size
 

@@ -36,8 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--dataset",
         choices=DATASETS,
         default=d.dataset,
-        help="mnist: one digit per image; multimnist: two overlapping digits of different classes, "
-        "one epoch pairing every training digit once",
+        help="mnist: one digit per image; translated: one digit placed at random on a 40×40 canvas "
+        "(the paper's training set for its affNIST test); multimnist: two overlapping digits of "
+        "different classes, one epoch pairing every training digit once",
     )
     p.add_argument("--epochs", type=int, default=d.epochs, help="total epochs")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="global batch size")

@@ -1,4 +1,4 @@
-"""What a run trains on: MNIST digits or MultiMNIST pairs, behind one small interface.
+"""What a run trains on: MNIST digits, translated MNIST or MultiMNIST pairs, behind one small interface.
 
 The loop asks a task for a batch (images, labels, what each reconstruction is
 compared with), for the held-out images and for how many of a batch it got
@@ -13,10 +13,11 @@ import numpy as np
 import torch
 
 from capsviz.data.multimnist import PAIR_SIZE, both_found, make_pairs, test_pairs
+from capsviz.data.translated import CANVAS_SIZE, place_at_random, translated_test_set
 from capsviz.model.capsnet import IMAGE_SIZE
 from capsviz.training.augment import random_shift, to_float
 
-DATASETS = ("mnist", "multimnist")
+DATASETS = ("mnist", "translated", "multimnist")
 
 
 @dataclass
@@ -65,6 +66,28 @@ class MnistTask:
         return lengths.argmax(dim=1) == labels
 
 
+class TranslatedMnistTask(MnistTask):
+    """One digit placed at random on a 40×40 canvas (the paper's training set for its affNIST test).
+
+    The place is drawn afresh for every batch; the held-out digits keep one
+    fixed place each (the "expanded MNIST test set").
+    """
+
+    name = "translated"
+    input_size = CANVAS_SIZE
+
+    def _held_out(self, test: tuple[np.ndarray, np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+        digits, labels = super()._held_out(test)
+        return translated_test_set(digits), labels
+
+    def batch(self, chosen: torch.Tensor, seed: int, rank: int, world_size: int) -> Batch:
+        images = place_at_random(self.train_x[chosen], seed, rank=rank, world_size=world_size)
+        return Batch(images, self.train_y[chosen], images)
+
+    def test_images(self, index: torch.Tensor) -> torch.Tensor:
+        return self.test_x[index]
+
+
 class MultiMnistTask(MnistTask):
     """Two overlapping digits of different classes on 36×36, drawn afresh for every batch.
 
@@ -102,7 +125,7 @@ def make_task(
     limit_test: int | None = None,
 ) -> MnistTask:
     """The task called ``name`` (one of :data:`DATASETS`)."""
-    tasks = {task.name: task for task in (MnistTask, MultiMnistTask)}
+    tasks = {task.name: task for task in (MnistTask, TranslatedMnistTask, MultiMnistTask)}
     if name not in tasks:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     return tasks[name](train, test, limit_train, limit_test)

@@ -162,11 +162,12 @@ class Trainer:
         cfg = self.config
         if cfg.arch == "capsnet":
             return CapsNet(iterations=cfg.routing_iterations, input_size=self.task.input_size)
-        if cfg.dataset != "mnist" or cfg.warm_start or cfg.freeze_conv1:
+        if cfg.dataset == "multimnist" or cfg.warm_start or cfg.freeze_conv1:
             raise TrainingStopped(
-                "--arch cnn trains on --dataset mnist, without --warm-start or --freeze-conv1", 2
+                "--arch cnn trains on --dataset mnist or translated, without --warm-start or --freeze-conv1",
+                2,
             )
-        return BaselineCNN()
+        return BaselineCNN(input_size=self.task.input_size)
 
     def _scores(
         self, images: torch.Tensor, labels: torch.Tensor | None = None

@@ -330,3 +330,21 @@ def test_the_panels_get_a_drawing_once_the_pen_rests_never_mid_stroke(setup, pre
     views.canvas.strokeActiveChanged.emit(False)
     qtbot.waitUntil(lambda: state.settled is not None, timeout=2000)
     assert state.settled.image is state.input_image, "the panels get the last drawing"
+
+
+def test_weights_for_another_input_size_are_refused_and_the_model_kept(setup, qtbot, tmp_path, pretrained):
+    from capsviz.model.capsnet import CapsNet
+    from capsviz.model.weights import save_weights
+
+    _, views, controller = setup
+    kept = controller.model
+    for size, kind in ((36, "a MultiMNIST model"), (40, "a translated-MNIST model")):
+        path = save_weights(CapsNet(input_size=size), tmp_path / f"m{size}.safetensors")
+        controller.load_weights(path)
+        qtbot.waitUntil(
+            lambda p=path: any(c[0] == "show_error" and p.name in c[1][0] for c in views.status.calls),
+            timeout=WAIT_MS,
+        )
+        message = views.status.last("show_error")[0]
+        assert kind in message and "needs an MNIST model (one digit, 28×28)" in message and "\n" not in message
+        assert controller.model is kept

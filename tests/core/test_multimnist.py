@@ -153,7 +153,7 @@ def test_36_pixel_weights_round_trip_and_a_wrong_size_is_one_line(tmp_path) -> N
     with torch.no_grad():
         assert loaded.input_size == 36 and torch.allclose(loaded(image).lengths, model(image).lengths)
     tensors = load_file(path)
-    refusals = {"28": "a CapsNet on 28×28 inputs needs", "40": "expected 28 or 36", "x": "not a number"}
+    refusals = {"28": "a CapsNet on 28×28 inputs needs", "44": "expected 28, 36 or 40", "x": "not a number"}
     for size, message in refusals.items():
         meta = {"format": "capsviz-capsnet", "input_size": size}
         save_file(tensors, tmp_path / "bad.safetensors", metadata=meta)

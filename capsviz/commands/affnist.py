@@ -1,0 +1,127 @@
+"""``capsviz affnist``: the paper's affNIST test, on an affNIST-like set built from the MNIST test digits."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm import tqdm
+
+from capsviz.analysis.affnist import RANGES, SEVERITIES, AffnistResult, affine_test_set, cached_measure
+from capsviz.commands.common import CommandError, create_parent_folder, png_path, report_error
+from capsviz.data.mnist import load_shipped_test_set
+from capsviz.data.translated import CANVAS_SIZE, translated_test_set
+from capsviz.model.baseline import load_baseline
+from capsviz.model.device import DEVICE_CHOICES, DeviceError, resolve_device
+from capsviz.model.pretrained import load_pretrained
+from capsviz.model.weights import WeightsError
+
+PAPER = {"expanded": (0.9923, 0.9922), "affnist": (0.79, 0.66)}  # Sabour et al. 2017, section 5.2
+EXAMPLE_COLUMNS = 12
+EXAMPLE_ZOOM = 3
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "affnist",
+        help="the paper's affNIST test: 40×40 CapsNet and CNN on affine-transformed test digits",
+        description=(
+            "Measure the CapsNet and the CNN trained on MNIST placed at random on 40×40 on the expanded "
+            "MNIST test set (the test digits placed at random) and on an affNIST-like set built here: each "
+            f"test digit rotated by up to ±{RANGES['rotation']:g}°, scaled by 1±{RANGES['scale']:g} and "
+            f"sheared by up to ±{RANGES['shear']:g}, times a severity from {SEVERITIES[0]:g} to "
+            f"{SEVERITIES[-1]:g}, then placed at random. Cached per pair of weights."
+        ),
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--limit", type=int, metavar="N", help="the first N test digits only (default: all)")
+    parser.add_argument("--weights", metavar="FILE", help="40×40 CapsNet weights (default: shipped)")
+    parser.add_argument("--cnn-weights", metavar="FILE", help="40×40 CNN weights (default: shipped)")
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="where the networks run")
+    parser.add_argument(
+        "--examples", metavar="PICTURE.png", help="also draw test digits as placed and as affNIST-like"
+    )
+    parser.set_defaults(handler=run)
+
+
+def load_models(args: argparse.Namespace) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """The two 40×40 models the options name (by default the shipped ones), or a one-line error."""
+    try:
+        device = resolve_device(args.device)
+        capsnet = load_pretrained(device=device, weights=args.weights, kind="translated")
+        cnn = load_baseline(device=device, weights=args.cnn_weights, kind="translated")
+    except (WeightsError, DeviceError) as exc:
+        raise CommandError(str(exc)) from None
+    for what, model, option in (("CapsNet", capsnet, "--weights"), ("CNN", cnn, "--cnn-weights")):
+        if model.input_size != CANVAS_SIZE:
+            side = model.input_size
+            raise CommandError(
+                f"{option}: this {what} reads {side}×{side} images; the affNIST test needs one trained "
+                "with --dataset translated (40×40)"
+            )
+    return capsnet, cnn
+
+
+def table(result: AffnistResult) -> str:
+    """The measured numbers beside the paper's, then the severity sweep."""
+    (caps_x, cnn_x), (caps_a, cnn_a) = result.expanded, result.headline
+
+    def pct(value: float) -> str:
+        return f"{100 * value:.2f} %"
+
+    lines = [
+        f"accuracy on {result.digits} test digits        CapsNet     CNN   (paper: CapsNet, CNN)",
+        f"expanded MNIST (placed at random)  {pct(caps_x):>9} {pct(cnn_x):>9}   "
+        f"({pct(PAPER['expanded'][0])}, {pct(PAPER['expanded'][1])})",
+        f"affNIST-like, severity 1           {pct(caps_a):>9} {pct(cnn_a):>9}   "
+        f"(affNIST: {PAPER['affnist'][0]:.0%}, {PAPER['affnist'][1]:.0%})",
+        "",
+        "severity  " + "  ".join(f"{s:>5g}" for s in result.severities),
+        "CapsNet   " + "  ".join(f"{100 * a:5.1f}" for a in result.capsnet),
+        "CNN       " + "  ".join(f"{100 * a:5.1f}" for a in result.cnn),
+    ]
+    return "\n".join(lines)
+
+
+def write_examples(digits: np.ndarray, path: str) -> None:
+    """Three rows: test digits as placed for the expanded test set, affNIST-like at severity 1, at 1.5."""
+    out = png_path(path, "the examples")
+    create_parent_folder(out)
+    chosen = digits[:EXAMPLE_COLUMNS]
+    rows = [
+        translated_test_set(torch.from_numpy(chosen))[:, 0].numpy(),
+        affine_test_set(chosen, 1.0),
+        affine_test_set(chosen, 1.5),
+    ]
+    strip = np.concatenate([np.concatenate(list(row), axis=1) for row in rows], axis=0)
+    picture = Image.fromarray((strip * 255).round().astype(np.uint8))
+    picture = picture.resize((picture.width * EXAMPLE_ZOOM, picture.height * EXAMPLE_ZOOM), Image.NEAREST)
+    picture.save(out)
+    print(f"wrote {out}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.limit is not None and args.limit < 1:
+            raise CommandError(f"--limit {args.limit}: give at least 1 test digit")
+        capsnet, cnn = load_models(args)
+        digits, labels = load_shipped_test_set()
+        digits, labels = digits[: args.limit], labels[: args.limit]
+        if args.examples:
+            write_examples(digits, args.examples)
+        total = 1 + len(SEVERITIES)
+        with tqdm(
+            total=total, desc=f"measuring on {len(digits)} test digits", unit="set", file=sys.stderr
+        ) as bar:
+            result, cached = cached_measure(capsnet, cnn, digits, labels, lambda done, _t: bar.update(1))
+            if cached:
+                bar.update(total - bar.n)
+        print(json.dumps(result.as_json(), indent=2) if args.json else table(result))
+    except CommandError as exc:
+        report_error(str(exc))
+        return 1
+    return 0

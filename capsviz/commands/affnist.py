@@ -11,16 +11,27 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
-from capsviz.analysis.affnist import RANGES, SEVERITIES, AffnistResult, affine_test_set, cached_measure
-from capsviz.commands.common import CommandError, create_parent_folder, png_path, report_error
-from capsviz.data.mnist import load_shipped_test_set
+from capsviz.analysis.affnist import (
+    PAPER,
+    RANGES,
+    SEVERITIES,
+    AffnistResult,
+    affine_test_set,
+    cached_measure,
+)
+from capsviz.commands.common import (
+    CommandError,
+    create_parent_folder,
+    png_path,
+    report_error,
+    shipped_test_digits,
+)
 from capsviz.data.translated import CANVAS_SIZE, translated_test_set
 from capsviz.model.baseline import load_baseline
 from capsviz.model.device import DEVICE_CHOICES, DeviceError, resolve_device
 from capsviz.model.pretrained import load_pretrained
 from capsviz.model.weights import WeightsError
 
-PAPER = {"expanded": (0.9923, 0.9922), "affnist": (0.79, 0.66)}  # Sabour et al. 2017, section 5.2
 EXAMPLE_COLUMNS = 12
 EXAMPLE_ZOOM = 3
 
@@ -79,6 +90,15 @@ def table(result: AffnistResult) -> str:
         f"({pct(PAPER['expanded'][0])}, {pct(PAPER['expanded'][1])})",
         f"affNIST-like, severity 1           {pct(caps_a):>9} {pct(cnn_a):>9}   "
         f"(affNIST: {PAPER['affnist'][0]:.0%}, {PAPER['affnist'][1]:.0%})",
+    ]
+    matched = result.where_capsnet_reads(PAPER["affnist"][0])
+    if matched is not None:
+        severity, cnn = matched
+        lines.append(
+            f"where the CapsNet reads {PAPER['affnist'][0]:.0%} (severity {severity:.2f}), "
+            f"the CNN reads {pct(cnn)}   (affNIST: {PAPER['affnist'][1]:.0%})"
+        )
+    lines += [
         "",
         "severity  " + "  ".join(f"{s:>5g}" for s in result.severities),
         "CapsNet   " + "  ".join(f"{100 * a:5.1f}" for a in result.capsnet),
@@ -88,14 +108,14 @@ def table(result: AffnistResult) -> str:
 
 
 def write_examples(digits: np.ndarray, path: str) -> None:
-    """Three rows: test digits as placed for the expanded test set, affNIST-like at severity 1, at 1.5."""
+    """Three rows: test digits as placed for the expanded test set, affNIST-like at severity 1, at 2."""
     out = png_path(path, "the examples")
     create_parent_folder(out)
     chosen = digits[:EXAMPLE_COLUMNS]
     rows = [
         translated_test_set(torch.from_numpy(chosen))[:, 0].numpy(),
         affine_test_set(chosen, 1.0),
-        affine_test_set(chosen, 1.5),
+        affine_test_set(chosen, 2.0),
     ]
     strip = np.concatenate([np.concatenate(list(row), axis=1) for row in rows], axis=0)
     picture = Image.fromarray((strip * 255).round().astype(np.uint8))
@@ -106,11 +126,8 @@ def write_examples(digits: np.ndarray, path: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        if args.limit is not None and args.limit < 1:
-            raise CommandError(f"--limit {args.limit}: give at least 1 test digit")
+        digits, labels = shipped_test_digits(args.limit)
         capsnet, cnn = load_models(args)
-        digits, labels = load_shipped_test_set()
-        digits, labels = digits[: args.limit], labels[: args.limit]
         if args.examples:
             write_examples(digits, args.examples)
         total = 1 + len(SEVERITIES)

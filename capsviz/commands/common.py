@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from capsviz.data.images import load_image
+from capsviz.data.mnist import load_shipped_test_set
 from capsviz.data.preprocess import preprocess_stages
 from capsviz.model.capsnet import IMAGE_SIZE, CapsNet
 from capsviz.model.device import DEVICE_CHOICES, DeviceError
@@ -46,6 +47,14 @@ def load_model_from_args(args: argparse.Namespace, kind: str = "mnist") -> CapsN
             hint = "; use predict --two" if model.input_size == 36 else ""
             raise CommandError(f"{exc}{hint}") from None
     return model
+
+
+def shipped_test_digits(limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The shipped MNIST test digits and labels, the first ``limit`` of them (``--limit``; None: all)."""
+    if limit is not None and limit < 1:
+        raise CommandError(f"--limit {limit}: give at least 1 test digit")
+    images, labels = load_shipped_test_set()
+    return images[:limit], labels[:limit]
 
 
 def report_error(message: str) -> None:

@@ -18,8 +18,8 @@ from capsviz.commands.common import (
     load_model_from_args,
     png_path,
     report_error,
+    shipped_test_digits,
 )
-from capsviz.data.mnist import load_shipped_test_set
 from capsviz.model.baseline import load_baseline
 from capsviz.model.weights import WeightsError
 
@@ -76,8 +76,7 @@ def draw(curves: dict[str, Curve], digits: int, path: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        if args.limit is not None and args.limit < 1:
-            raise CommandError(f"--limit {args.limit}: give at least 1 test digit")
+        images, labels = shipped_test_digits(args.limit)
         out = png_path(args.out, "the charts") if args.out else None
         if out is not None:
             create_parent_folder(out)
@@ -86,8 +85,6 @@ def run(args: argparse.Namespace) -> int:
             cnn = load_baseline(device=capsnet.device, weights=args.cnn_weights)
         except WeightsError as exc:
             raise CommandError(str(exc)) from None
-        images, labels = load_shipped_test_set()
-        images, labels = images[: args.limit], labels[: args.limit]
         total = sum(len(levels) for levels in LEVELS.values())
         with tqdm(
             total=total, desc=f"measuring on {len(images)} test digits", unit="level", file=sys.stderr

@@ -70,9 +70,18 @@ def test_the_set_is_seeded_keeps_all_ink_on_the_canvas_and_stays_in_its_ranges(m
     # scaling by s changes the ink by about s² (within 0.8² … 1.2²); nothing is cut off at the edges
     assert np.all(images.sum(axis=(1, 2)) / ink > 0.8**2 * 0.97)
     assert np.all(images.sum(axis=(1, 2)) / ink < 1.2**2 * 1.03)
-    drawn = af.random_transforms(500, 1.5, np.random.default_rng(0))
+    assert np.array_equal(af.affine_test_set(digits[:50], 1.0), images[:50])  # the same at any count
+    drawn = af.random_transforms(np.random.default_rng(0).random((500, 3)), 1.5)
     assert max(abs(t.rotation) for t in drawn) <= 30 and max(abs(t.rotation) for t in drawn) > 28
     assert all(0.7 <= t.scale <= 1.3 for t in drawn) and max(abs(t.shear) for t in drawn) <= 0.3
+
+
+def test_the_two_models_are_compared_where_the_capsnet_reads_the_papers_79_percent() -> None:
+    result = af.AffnistResult(10, (0.99, 0.99), (0.0, 1.0, 2.0), (0.99, 0.89, 0.69), (0.99, 0.79, 0.49))
+    severity, cnn = result.where_capsnet_reads(0.79)
+    assert severity == pytest.approx(1.5) and cnn == pytest.approx(0.64)
+    assert result.where_capsnet_reads(0.5) is None
+    assert result.as_json()["where_capsnet_reads_papers_affnist"]["severity"] == pytest.approx(1.5)
 
 
 class Always(torch.nn.Module):
@@ -87,14 +96,15 @@ class Always(torch.nn.Module):
         return torch.nn.functional.one_hot(torch.full((len(images),), self.digit), 10).float()
 
 
-def test_the_measurement_scores_each_set_as_scoring_it_by_hand_gives(mnist_test, tmp_path, monkeypatch) -> None:
+def test_the_measurement_scores_each_set_as_scoring_it_by_hand_gives(mnist_test, tmp_path, monkeypatch):
     monkeypatch.setenv("CAPSVIZ_CACHE_DIR", str(tmp_path))
     digits, labels = mnist_test[0][:30], mnist_test[1][:30]
     torch.manual_seed(0)
     capsnet = CapsNet(input_size=40).eval()
     result, cached = af.cached_measure(capsnet, Always(7), digits, labels)
     assert not cached and result.digits == 30 and result.severities == af.SEVERITIES
-    assert result.cnn == (np.mean(labels == 7),) * len(af.SEVERITIES) and result.expanded[1] == np.mean(labels == 7)
+    sevens = np.mean(labels == 7)
+    assert result.cnn == (sevens,) * len(af.SEVERITIES) and result.expanded[1] == sevens
     with torch.no_grad():
         placed = translated_test_set(torch.from_numpy(digits))
         at_one = torch.from_numpy(af.affine_test_set(digits, 1.0))[:, None]
@@ -121,7 +131,13 @@ def test_the_command_prints_json_and_draws_examples(weights_40, tmp_path, monkey
     examples = tmp_path / "pictures" / "affnist.png"
     assert main(["affnist", *weights_40, "--limit", "12", "--json", "--examples", str(examples)]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"digits", "ranges", "expanded_mnist", "affnist_like"}
+    assert set(data) == {
+        "digits",
+        "ranges",
+        "expanded_mnist",
+        "affnist_like",
+        "where_capsnet_reads_papers_affnist",
+    }
     curve = data["affnist_like"]
     assert curve["levels"] == list(af.SEVERITIES) and len(curve["capsnet"]) == len(curve["cnn"]) == 7
     assert all(0.0 <= v <= 1.0 for v in [*curve["capsnet"], *curve["cnn"], *data["expanded_mnist"].values()])
@@ -131,7 +147,7 @@ def test_the_command_prints_json_and_draws_examples(weights_40, tmp_path, monkey
     assert "affNIST-like, severity 1" in capsys.readouterr().out
 
 
-def test_the_command_refuses_a_28_pixel_model_and_bad_options_in_one_line(weights_40, tmp_path, capsys) -> None:
+def test_the_command_refuses_a_28_pixel_model_and_bad_options_in_one_line(weights_40, tmp_path, capsys):
     cases = (
         (["--weights", "resources/capsnet.safetensors", *weights_40[2:]], "reads 28×28 images"),
         ([*weights_40[:2], "--cnn-weights", "resources/cnn-baseline.safetensors"], "reads 28×28 images"),

@@ -346,5 +346,6 @@ def test_weights_for_another_input_size_are_refused_and_the_model_kept(setup, qt
             timeout=WAIT_MS,
         )
         message = views.status.last("show_error")[0]
-        assert kind in message and "needs an MNIST model (one digit, 28×28)" in message and "\n" not in message
+        assert kind in message and "needs an MNIST model (one digit, 28×28)" in message
+        assert "\n" not in message
         assert controller.model is kept

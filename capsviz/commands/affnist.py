@@ -34,6 +34,7 @@ from capsviz.model.weights import WeightsError
 
 EXAMPLE_COLUMNS = 12
 EXAMPLE_ZOOM = 3
+GAP_GREY = 0.3  # a thin grey line around each 40×40 tile, so the canvases' edges show
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -84,19 +85,22 @@ def table(result: AffnistResult) -> str:
     def pct(value: float) -> str:
         return f"{100 * value:.2f} %"
 
+    def whole(value: float) -> str:
+        return f"{100 * value:.0f} %"
+
     lines = [
         f"accuracy on {result.digits} test digits        CapsNet     CNN   (paper: CapsNet, CNN)",
         f"expanded MNIST (placed at random)  {pct(caps_x):>9} {pct(cnn_x):>9}   "
         f"({pct(PAPER['expanded'][0])}, {pct(PAPER['expanded'][1])})",
         f"affNIST-like, severity 1           {pct(caps_a):>9} {pct(cnn_a):>9}   "
-        f"(affNIST: {PAPER['affnist'][0]:.0%}, {PAPER['affnist'][1]:.0%})",
+        f"(affNIST: {whole(PAPER['affnist'][0])}, {whole(PAPER['affnist'][1])})",
     ]
     matched = result.where_capsnet_reads(PAPER["affnist"][0])
     if matched is not None:
         severity, cnn = matched
         lines.append(
-            f"where the CapsNet reads {PAPER['affnist'][0]:.0%} (severity {severity:.2f}), "
-            f"the CNN reads {pct(cnn)}   (affNIST: {PAPER['affnist'][1]:.0%})"
+            f"where the CapsNet reads {whole(PAPER['affnist'][0])} (severity {severity:.2f}), "
+            f"the CNN reads {pct(cnn)}   (on affNIST: {whole(PAPER['affnist'][1])})"
         )
     lines += [
         "",
@@ -117,7 +121,8 @@ def write_examples(digits: np.ndarray, path: str) -> None:
         affine_test_set(chosen, 1.0),
         affine_test_set(chosen, 2.0),
     ]
-    strip = np.concatenate([np.concatenate(list(row), axis=1) for row in rows], axis=0)
+    tiles = np.pad(np.stack(rows), ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=GAP_GREY)
+    strip = np.concatenate([np.concatenate(list(row), axis=1) for row in tiles], axis=0)
     picture = Image.fromarray((strip * 255).round().astype(np.uint8))
     picture = picture.resize((picture.width * EXAMPLE_ZOOM, picture.height * EXAMPLE_ZOOM), Image.NEAREST)
     picture.save(out)

@@ -142,7 +142,7 @@ def test_the_command_prints_json_and_draws_examples(weights_40, tmp_path, monkey
     assert curve["levels"] == list(af.SEVERITIES) and len(curve["capsnet"]) == len(curve["cnn"]) == 7
     assert all(0.0 <= v <= 1.0 for v in [*curve["capsnet"], *curve["cnn"], *data["expanded_mnist"].values()])
     with Image.open(examples) as picture:
-        assert picture.size == (12 * 40 * 3, 3 * 40 * 3)
+        assert picture.size == (12 * 42 * 3, 3 * 42 * 3)
     assert main(["affnist", *weights_40, "--limit", "12"]) == 0
     assert "affNIST-like, severity 1" in capsys.readouterr().out
 

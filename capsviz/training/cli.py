@@ -20,8 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="train_model.py",
         description=(
-            "Train the CapsNet on MNIST (28×28) or on MultiMNIST pairs of overlapping digits (36×36) "
-            "and write safetensors weights for capsviz."
+            "Train the CapsNet (or the CNN baseline) on MNIST (28×28), on MNIST placed at random on "
+            "40×40 (the affNIST test) or on MultiMNIST pairs of overlapping digits (36×36), and write "
+            "safetensors weights for capsviz."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

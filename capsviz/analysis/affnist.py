@@ -32,7 +32,7 @@ import torch
 
 from capsviz.analysis.cache import array_key, cache_dir, model_key
 from capsviz.analysis.invariance import Transform, transform_images
-from capsviz.analysis.robustness import MeasurementCancelled, predictions
+from capsviz.analysis.robustness import predictions
 from capsviz.data.translated import CANVAS_SIZE, DIGIT_SIZE, MAX_OFFSET, translated_test_set
 from capsviz.model.weights import atomic_write_bytes
 
@@ -159,29 +159,20 @@ def measure(
     digits: np.ndarray,
     labels: np.ndarray,
     progress: Callable[[int, int], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
 ) -> AffnistResult:
     """Accuracy of two 40×40 models on the expanded test set and at every severity."""
     truth = np.asarray(labels)
     total = 1 + len(SEVERITIES)
 
-    def accuracy(images: np.ndarray) -> tuple[float, float]:
-        return float((predictions(capsnet, images) == truth).mean()), float(
-            (predictions(cnn, images) == truth).mean()
-        )
-
-    def step(done: int) -> None:
+    sets = [lambda: translated_test_set(torch.from_numpy(np.asarray(digits)))[:, 0].numpy()]
+    sets += [lambda s=severity: affine_test_set(digits, s) for severity in SEVERITIES]
+    scores = []
+    for done, make in enumerate(sets, start=1):
+        images = make()
+        scores.append(tuple(float((predictions(m, images) == truth).mean()) for m in (capsnet, cnn)))
         if progress is not None:
             progress(done, total)
-        if should_stop is not None and should_stop():
-            raise MeasurementCancelled
-
-    expanded = accuracy(translated_test_set(torch.from_numpy(np.asarray(digits)))[:, 0].numpy())
-    step(1)
-    scores = []
-    for done, severity in enumerate(SEVERITIES, start=2):
-        scores.append(accuracy(affine_test_set(digits, severity)))
-        step(done)
+    expanded, scores = scores[0], scores[1:]
     return AffnistResult(
         len(truth), expanded, SEVERITIES, tuple(a for a, _ in scores), tuple(b for _, b in scores)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,6 +25,7 @@ from capsviz.commands.common import (
     create_parent_folder,
     png_path,
     report_error,
+    save_view_png,
     shipped_test_digits,
 )
 from capsviz.data.translated import CANVAS_SIZE, translated_test_set
@@ -54,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--weights", metavar="FILE", help="40×40 CapsNet weights (default: shipped)")
     parser.add_argument("--cnn-weights", metavar="FILE", help="40×40 CNN weights (default: shipped)")
     parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="where the networks run")
+    parser.add_argument("--out", metavar="PLOT.png", help="also draw the sweep as a chart into this PNG")
     parser.add_argument(
         "--examples", metavar="PICTURE.png", help="also draw test digits as placed and as affNIST-like"
     )
@@ -129,9 +132,25 @@ def write_examples(digits: np.ndarray, path: str) -> None:
     print(f"wrote {out}", file=sys.stderr)
 
 
+def draw(result: AffnistResult, path: Path) -> None:
+    """The sweep as the chart of :class:`~capsviz.app.insight.affnist_view.AffnistView`, headless."""
+
+    def build():
+        from capsviz.app.insight.affnist_view import AffnistView
+
+        view = AffnistView()
+        view.show_result(result)
+        return view
+
+    save_view_png(build, (900, 560), path)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         digits, labels = shipped_test_digits(args.limit)
+        out = png_path(args.out, "the chart") if args.out else None
+        if out is not None:
+            create_parent_folder(out)
         capsnet, cnn = load_models(args)
         if args.examples:
             write_examples(digits, args.examples)
@@ -143,6 +162,9 @@ def run(args: argparse.Namespace) -> int:
             if cached:
                 bar.update(total - bar.n)
         print(json.dumps(result.as_json(), indent=2) if args.json else table(result))
+        if out is not None:
+            draw(result, out)
+            print(f"wrote {out}", file=sys.stderr)
     except CommandError as exc:
         report_error(str(exc))
         return 1

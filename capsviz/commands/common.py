@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +57,28 @@ def shipped_test_digits(limit: int | None) -> tuple[np.ndarray, np.ndarray]:
         raise CommandError(f"--limit {limit}: give at least 1 test digit")
     images, labels = load_shipped_test_set()
     return images[:limit], labels[:limit]
+
+
+def save_view_png(build: Callable[[], object], size: tuple[int, int], path: Path) -> None:
+    """Build a view (a QWidget, after the app and its theme exist), render it headless into ``path``.
+
+    Qt is imported only here, so the commands that draw no chart start fast.
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from capsviz.app import theme
+
+    app = QApplication.instance() or QApplication([])
+    theme.apply_theme(app)
+    view = build()
+    view.resize(*size)
+    view.show()
+    app.processEvents()
+    saved = view.grab().save(str(path), "PNG")
+    view.close()
+    if not saved:
+        raise CommandError(f"could not write {path}")
 
 
 def report_error(message: str) -> None:

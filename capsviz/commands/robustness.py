@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from capsviz.commands.common import (
     load_model_from_args,
     png_path,
     report_error,
+    save_view_png,
     shipped_test_digits,
 )
 from capsviz.model.baseline import load_baseline
@@ -56,22 +56,15 @@ def table(curves: dict[str, Curve]) -> str:
 
 def draw(curves: dict[str, Curve], digits: int, path: Path) -> None:
     """The charts of the Robustness view, rendered headless into ``path``."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
 
-    from capsviz.app import theme
-    from capsviz.app.insight.robustness_view import RobustnessView
+    def build():
+        from capsviz.app.insight.robustness_view import RobustnessView
 
-    app = QApplication.instance() or QApplication([])
-    theme.apply_theme(app)
-    view = RobustnessView()
-    view.resize(1200, 700)
-    view.show_curves(curves, digits)
-    view.show()
-    app.processEvents()
-    if not view.grab().save(str(path), "PNG"):
-        raise CommandError(f"could not write {path}")
-    view.close()
+        view = RobustnessView()
+        view.show_curves(curves, digits)
+        return view
+
+    save_view_png(build, (1200, 700), path)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -143,8 +143,26 @@ def test_the_command_prints_json_and_draws_examples(weights_40, tmp_path, monkey
     assert all(0.0 <= v <= 1.0 for v in [*curve["capsnet"], *curve["cnn"], *data["expanded_mnist"].values()])
     with Image.open(examples) as picture:
         assert picture.size == (12 * 42 * 3, 3 * 42 * 3)
-    assert main(["affnist", *weights_40, "--limit", "12"]) == 0
+    chart = tmp_path / "charts" / "affnist.png"
+    assert main(["affnist", *weights_40, "--limit", "12", "--out", str(chart)]) == 0
     assert "affNIST-like, severity 1" in capsys.readouterr().out
+    with Image.open(chart) as picture:
+        assert picture.size == (900, 560)
+
+
+def test_the_chart_shows_both_curves_and_marks_where_they_are_compared(qtbot) -> None:
+    from capsviz.app.insight.affnist_view import AffnistView
+
+    view = AffnistView()
+    qtbot.addWidget(view)
+    result = af.AffnistResult(10, (0.99, 0.99), (0.0, 1.0, 2.0), (0.99, 0.89, 0.69), (0.99, 0.79, 0.49))
+    view.show_result(result)
+    assert list(view.capsule.getData()[1]) == [0.99, 0.89, 0.69]
+    assert list(view.cnn.getData()[1]) == [0.99, 0.79, 0.49]
+    assert view.matched_line.isVisible() and view.matched_line.value() == pytest.approx(1.5)
+    assert "CNN 64.0%" in view.plot.titleLabel.text
+    view.show_result(af.AffnistResult(10, (0.99, 0.99), (0.0, 1.0), (0.99, 0.95), (0.99, 0.9)))
+    assert not view.matched_line.isVisible()
 
 
 def test_the_command_refuses_a_28_pixel_model_and_bad_options_in_one_line(weights_40, tmp_path, capsys):
@@ -153,6 +171,7 @@ def test_the_command_refuses_a_28_pixel_model_and_bad_options_in_one_line(weight
         ([*weights_40[:2], "--cnn-weights", "resources/cnn-baseline.safetensors"], "reads 28×28 images"),
         ([*weights_40, "--limit", "0"], "at least 1"),
         ([*weights_40, "--examples", str(tmp_path / "x.jpg")], "PNG"),
+        ([*weights_40, "--out", str(tmp_path / "x.svg")], "PNG"),
     )
     for options, message in cases:
         assert main(["affnist", *options]) == 1

@@ -31,6 +31,7 @@ capsviz animate "$digit" --out "$out/routing.gif"
 capsviz animate "$digit" --what sweep --dim 5 --steps 13 --out "$out/sweep.gif"
 rm -r "$(dirname "$digit")"
 capsviz robustness --limit 2000 --out "$out/robustness.png" > /dev/null
+capsviz affnist --out "$out/affnist.png" --examples "$out/affnist-examples.png" > /dev/null
 pair="$(mktemp -d)"
 python - "$pair" <<'PY'
 import sys

@@ -21,20 +21,17 @@ ranges, so no single choice decides the answer.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from capsviz.analysis.cache import array_key, cache_dir, model_key
+from capsviz.analysis.cache import cache_dir, load_json, results_key, save_json
 from capsviz.analysis.invariance import Transform, transform_images
 from capsviz.analysis.robustness import predictions
 from capsviz.data.translated import CANVAS_SIZE, DIGIT_SIZE, MAX_OFFSET, translated_test_set
-from capsviz.model.weights import atomic_write_bytes
 
 RANGES = {"rotation": 20.0, "scale": 0.2, "shear": 0.2}  # ±degrees, ±size factor around 1, ±shear
 SEVERITIES = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
@@ -89,6 +86,11 @@ def affine_test_set(digits: np.ndarray, severity: float = 1.0, seed: int = SEED)
     moved = transform_images(centred, random_transforms(draws, severity))
     moved[moved < 1e-4] = 0.0  # bilinear dust far below one grey level would stretch the ink box
     return shift_like_training(moved, draws[:, 3:])
+
+
+def expanded_test_set(digits: np.ndarray) -> np.ndarray:
+    """The expanded MNIST test set, ``[N, 40, 40]`` in [0, 1]: each uint8 digit at its fixed place."""
+    return translated_test_set(torch.from_numpy(np.asarray(digits)))[:, 0].numpy()
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def measure(
     truth = np.asarray(labels)
     total = 1 + len(SEVERITIES)
 
-    sets = [lambda: translated_test_set(torch.from_numpy(np.asarray(digits)))[:, 0].numpy()]
+    sets = [lambda: expanded_test_set(digits)]
     sets += [lambda s=severity: affine_test_set(digits, s) for severity in SEVERITIES]
     scores = []
     for done, make in enumerate(sets, start=1):
@@ -186,16 +188,11 @@ def cached_measure(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[AffnistResult, bool]:
     """:func:`measure`, cached per pair of weights and digits, and whether it did."""
-    settings = array_key(np.array([*SEVERITIES, *RANGES.values(), SEED], np.float64))
-    inputs = f"{array_key(np.asarray(digits))}-{array_key(np.asarray(labels))}"
-    key = f"{model_key(capsnet)}-{model_key(cnn)}-{inputs}"
-    path = cache_dir() / f"affnist-{key}-{settings}.json"
-    if path.is_file():
-        try:
-            return AffnistResult.from_json(json.loads(path.read_text())), True
-        except (ValueError, KeyError, TypeError):
-            path.unlink(missing_ok=True)  # a damaged cache entry is measured again
+    settings = np.array([*SEVERITIES, *RANGES.values(), SEED], np.float64)
+    path = cache_dir() / f"affnist-{results_key(capsnet, cnn, digits, labels, settings)}.json"
+    cached = load_json(path, AffnistResult.from_json)
+    if cached is not None:
+        return cached, True
     result = measure(capsnet, cnn, digits, labels, progress)
-    with contextlib.suppress(OSError):  # a cache that cannot be written is skipped
-        atomic_write_bytes(path, json.dumps(result.as_json()).encode())
+    save_json(path, result.as_json())
     return result, False

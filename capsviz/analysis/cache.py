@@ -2,8 +2,8 @@
 
 Files live under ``$CAPSVIZ_CACHE_DIR`` or ``~/.cache/capsviz`` and are named by a
 hash of the weights, so another weights file never sees stale numbers. Arrays
-are stored as ``.npz`` and read back with ``allow_pickle=False``: a cache file
-can hold numbers and strings, never code.
+are stored as ``.npz`` and read back with ``allow_pickle=False``, small results
+as JSON: a cache file can hold numbers and strings, never code.
 """
 
 from __future__ import annotations
@@ -11,14 +11,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
 from capsviz.model.weights import atomic_write_bytes
+
+T = TypeVar("T")
 
 CACHE_ENV = "CAPSVIZ_CACHE_DIR"
 
@@ -48,6 +53,32 @@ def array_key(array: np.ndarray) -> str:
     digest = hashlib.sha256(str(data.shape).encode() + str(data.dtype).encode())
     digest.update(data.tobytes())
     return digest.hexdigest()[:16]
+
+
+def results_key(*parts: torch.nn.Module | np.ndarray) -> str:
+    """One name for a result computed from these weights and arrays (models by :func:`model_key`,
+    arrays by :func:`array_key`), e.g. two models, the digits and labels, the levels measured."""
+    return "-".join(
+        model_key(p) if isinstance(p, torch.nn.Module) else array_key(np.asarray(p)) for p in parts
+    )
+
+
+def load_json(path: Path, parse: Callable[[Any], T]) -> T | None:
+    """``parse`` of the JSON stored at ``path``, or None when there is none; a damaged entry (not JSON,
+    or not what ``parse`` expects) is removed, so it is computed again."""
+    if not path.is_file():
+        return None
+    try:
+        return parse(json.loads(path.read_text()))
+    except (ValueError, KeyError, TypeError):
+        path.unlink(missing_ok=True)
+        return None
+
+
+def save_json(path: Path, data: object) -> None:
+    """Store ``data`` as JSON at ``path`` atomically; a cache that cannot be written is skipped."""
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(path, json.dumps(data).encode())
 
 
 def load_arrays(path: Path) -> dict[str, np.ndarray] | None:

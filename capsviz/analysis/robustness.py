@@ -12,8 +12,6 @@ per pair of weights, test digits and levels.
 
 from __future__ import annotations
 
-import contextlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +19,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from capsviz.analysis.cache import array_key, cache_dir, model_key
+from capsviz.analysis.cache import cache_dir, load_json, results_key, save_json
 from capsviz.analysis.invariance import Transform, transform_images
 from capsviz.model.capsnet import CapsNet
-from capsviz.model.weights import atomic_write_bytes
 
 LEVELS: dict[str, tuple[float, ...]] = {
     "rotation": (0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0),  # degrees
@@ -133,25 +130,19 @@ def as_json(curves: dict[str, Curve]) -> dict:
 
 
 def _cache_path(capsnet: CapsNet, cnn: torch.nn.Module, images: np.ndarray, labels: np.ndarray) -> Path:
-    digits = f"{array_key(np.asarray(images))}-{array_key(np.asarray(labels))}"
-    key = f"{model_key(capsnet)}-{model_key(cnn)}-{digits}"
-    levels_key = array_key(np.array([v for kind in LEVELS for v in LEVELS[kind]], np.float64))
-    return cache_dir() / f"robustness-{key}-{levels_key}.json"
+    levels = np.array([v for kind in LEVELS for v in LEVELS[kind]], np.float64)
+    return cache_dir() / f"robustness-{results_key(capsnet, cnn, images, labels, levels)}.json"
+
+
+def _curves_from_json(data: dict) -> dict[str, Curve]:
+    return {k: Curve(tuple(v["levels"]), tuple(v["capsnet"]), tuple(v["cnn"])) for k, v in data.items()}
 
 
 def cached_curves(
     capsnet: CapsNet, cnn: torch.nn.Module, images: np.ndarray, labels: np.ndarray
 ) -> dict[str, Curve] | None:
     """The curves measured before for this pair of weights and these digits, or None."""
-    path = _cache_path(capsnet, cnn, images, labels)
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text())
-        return {k: Curve(tuple(v["levels"]), tuple(v["capsnet"]), tuple(v["cnn"])) for k, v in data.items()}
-    except (ValueError, KeyError, TypeError):
-        path.unlink(missing_ok=True)  # a damaged cache entry is measured again
-        return None
+    return load_json(_cache_path(capsnet, cnn, images, labels), _curves_from_json)
 
 
 def cached_robustness(
@@ -166,11 +157,10 @@ def cached_robustness(
 
     Returns the curves and whether they came from the cache.
     """
-    cached = cached_curves(capsnet, cnn, images, labels)
+    path = _cache_path(capsnet, cnn, images, labels)  # hashing the weights once, not for each look
+    cached = load_json(path, _curves_from_json)
     if cached is not None:
         return cached, True
-    path = _cache_path(capsnet, cnn, images, labels)
     curves = robustness(capsnet, cnn, images, labels, progress=progress, should_stop=should_stop)
-    with contextlib.suppress(OSError):  # a cache that cannot be written is skipped
-        atomic_write_bytes(path, json.dumps(as_json(curves)).encode())
+    save_json(path, as_json(curves))
     return curves, False

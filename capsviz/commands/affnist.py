@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
@@ -10,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from tqdm import tqdm
 
 from capsviz.analysis.affnist import (
     PAPER,
@@ -19,16 +19,18 @@ from capsviz.analysis.affnist import (
     AffnistResult,
     affine_test_set,
     cached_measure,
+    expanded_test_set,
 )
 from capsviz.commands.common import (
     CommandError,
     create_parent_folder,
+    measure_with_bar,
     png_path,
     report_error,
     save_view_png,
     shipped_test_digits,
 )
-from capsviz.data.translated import CANVAS_SIZE, translated_test_set
+from capsviz.data.translated import CANVAS_SIZE
 from capsviz.model.baseline import load_baseline
 from capsviz.model.device import DEVICE_CHOICES, DeviceError, resolve_device
 from capsviz.model.pretrained import load_pretrained
@@ -120,7 +122,7 @@ def write_examples(digits: np.ndarray, path: str) -> None:
     create_parent_folder(out)
     chosen = digits[:EXAMPLE_COLUMNS]
     rows = [
-        translated_test_set(torch.from_numpy(chosen))[:, 0].numpy(),
+        expanded_test_set(chosen),
         affine_test_set(chosen, 1.0),
         affine_test_set(chosen, 2.0),
     ]
@@ -155,12 +157,8 @@ def run(args: argparse.Namespace) -> int:
         if args.examples:
             write_examples(digits, args.examples)
         total = 1 + len(SEVERITIES)
-        with tqdm(
-            total=total, desc=f"measuring on {len(digits)} test digits", unit="set", file=sys.stderr
-        ) as bar:
-            result, cached = cached_measure(capsnet, cnn, digits, labels, lambda done, _t: bar.update(1))
-            if cached:
-                bar.update(total - bar.n)
+        measurement = functools.partial(cached_measure, capsnet, cnn, digits, labels)
+        result = measure_with_bar(total, len(digits), "set", measurement)
         print(json.dumps(result.as_json(), indent=2) if args.json else table(result))
         if out is not None:
             draw(result, out)

@@ -8,9 +8,11 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from PIL import Image
+from tqdm import tqdm
 
 from capsviz.data.images import load_image
 from capsviz.data.mnist import load_shipped_test_set
@@ -19,6 +21,8 @@ from capsviz.model.capsnet import IMAGE_SIZE, CapsNet
 from capsviz.model.device import DEVICE_CHOICES, DeviceError
 from capsviz.model.pretrained import load_pretrained, require_input_size
 from capsviz.model.weights import WeightsError, atomic_write_bytes
+
+T = TypeVar("T")
 
 
 class CommandError(Exception):
@@ -57,6 +61,24 @@ def shipped_test_digits(limit: int | None) -> tuple[np.ndarray, np.ndarray]:
         raise CommandError(f"--limit {limit}: give at least 1 test digit")
     images, labels = load_shipped_test_set()
     return images[:limit], labels[:limit]
+
+
+def measure_with_bar(
+    total: int,
+    digits: int,
+    unit: str,
+    measure: Callable[[Callable[[int, int], None]], tuple[T, bool]],
+) -> T:
+    """Run a cached measurement on ``digits`` test digits under a progress bar of ``total`` ``unit`` steps.
+
+    ``measure(progress)`` returns the result and whether it came from the
+    cache; a cached result fills the bar at once, so the bar always ends full.
+    """
+    with tqdm(total=total, desc=f"measuring on {digits} test digits", unit=unit, file=sys.stderr) as bar:
+        result, cached = measure(lambda _done, _total: bar.update(1))
+        if cached:
+            bar.update(total - bar.n)
+    return result
 
 
 def save_view_png(build: Callable[[], object], size: tuple[int, int], path: Path) -> None:

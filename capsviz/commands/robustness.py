@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
-
-from tqdm import tqdm
 
 from capsviz.analysis.robustness import LEVELS, Curve, as_json, cached_robustness
 from capsviz.commands.common import (
@@ -15,6 +14,7 @@ from capsviz.commands.common import (
     add_model_options,
     create_parent_folder,
     load_model_from_args,
+    measure_with_bar,
     png_path,
     report_error,
     save_view_png,
@@ -79,12 +79,8 @@ def run(args: argparse.Namespace) -> int:
         except WeightsError as exc:
             raise CommandError(str(exc)) from None
         total = sum(len(levels) for levels in LEVELS.values())
-        with tqdm(
-            total=total, desc=f"measuring on {len(images)} test digits", unit="level", file=sys.stderr
-        ) as bar:
-            curves, cached = cached_robustness(capsnet, cnn, images, labels, lambda done, _t: bar.update(1))
-            if cached:
-                bar.update(total - bar.n)
+        measurement = functools.partial(cached_robustness, capsnet, cnn, images, labels)
+        curves = measure_with_bar(total, len(images), "level", measurement)
         print(json.dumps(as_json(curves), indent=2) if args.json else table(curves))
         if out is not None:
             draw(curves, len(images), out)

@@ -175,6 +175,9 @@ class CapsNet(nn.Module):
         if input_size not in INPUT_SIZES:
             raise ValueError(f"input_size must be one of {INPUT_SIZES}, got {input_size}")
         self.iterations = iterations
+        # Training only: let gradients flow through every routing iteration (the paper's code),
+        # not just the last one, so the network can learn what routing's agreement picks out.
+        self.route_gradients = False
         self.input_size = input_size
         self.conv1_grid = input_size - KERNEL + 1
         self.primary_grid = primary_grid_for(input_size)
@@ -336,7 +339,10 @@ class CapsNet(nn.Module):
         """Final digit capsules ``[B, 10, 16]``, routing a few images at a time on the CPU."""
         chunk = ROUTING_CHUNK if primary.device.type == "cpu" else max(1, primary.shape[0])
         poses = [
-            route_by_digit(self._votes_by_digit(part), iterations).poses for part in primary.split(chunk)
+            route_by_digit(
+                self._votes_by_digit(part), iterations, detach_inner=not self.route_gradients
+            ).poses
+            for part in primary.split(chunk)
         ]
         return poses[0] if len(poses) == 1 else torch.cat(poses)
 

@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=d.freeze_conv1,
         help="keep Conv1's kernels fixed (with --warm-start: about 1.4× faster on a CPU)",
     )
+    p.add_argument(
+        "--route-gradients",
+        action="store_true",
+        default=d.route_gradients,
+        help="back-propagate through every routing iteration, as the paper's code does, instead of the "
+        "last one only (the usual stabiliser); lets MultiMNIST training shape what routing separates",
+    )
     p.add_argument("--seed", type=int, default=d.seed, help="seed of initialisation, order and shifts")
     p.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")
     p.add_argument("--limit-test", type=int, metavar="N", help="evaluate on the first N test images")

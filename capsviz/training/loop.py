@@ -72,6 +72,7 @@ class TrainConfig:
     resume: str | None = None
     warm_start: str | None = None
     freeze_conv1: bool = False
+    route_gradients: bool = False
     seed: int = 0
     limit_train: int | None = None
     limit_test: int | None = None
@@ -132,6 +133,8 @@ class Trainer:
         self.model = self.model.to(self.device)
         if config.freeze_conv1:
             self.model.conv1.requires_grad_(False)
+        if config.route_gradients:
+            self.model.route_gradients = True
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True
             channels_last_convolutions(self.model)
@@ -162,9 +165,10 @@ class Trainer:
         cfg = self.config
         if cfg.arch == "capsnet":
             return CapsNet(iterations=cfg.routing_iterations, input_size=self.task.input_size)
-        if cfg.dataset == "multimnist" or cfg.warm_start or cfg.freeze_conv1:
+        if cfg.dataset == "multimnist" or cfg.warm_start or cfg.freeze_conv1 or cfg.route_gradients:
             raise TrainingStopped(
-                "--arch cnn trains on --dataset mnist or translated, without --warm-start or --freeze-conv1",
+                "--arch cnn trains on --dataset mnist or translated, without --warm-start, "
+                "--freeze-conv1 or --route-gradients",
                 2,
             )
         return BaselineCNN(input_size=self.task.input_size)

@@ -114,3 +114,33 @@ def test_routing_needs_an_iteration() -> None:
 
     with pytest.raises(ValueError, match="at least 1"):
         route(torch.zeros(1, 2, 2, 2), iterations=0)
+
+
+def full_gradient_routing(u_hat: torch.Tensor, iterations: int) -> torch.Tensor:
+    """The paper's routing on ``[B, I, J, D]`` with nothing detached: gradients pass every iteration."""
+    logits = torch.zeros(u_hat.shape[:3], dtype=u_hat.dtype)
+    for t in range(iterations):
+        v = squash(torch.einsum("bij,bijd->bjd", torch.softmax(logits, dim=2), u_hat))
+        if t < iterations - 1:
+            logits = logits + torch.einsum("bijd,bjd->bij", u_hat, v)
+    return v
+
+
+def test_route_gradients_back_propagate_through_every_iteration() -> None:
+    torch.manual_seed(0)
+    model = CapsNet(input_size=36)
+    model.W.data.mul_(30.0)  # long votes: the couplings then move, and what they pass on matters
+    images = torch.rand(2, 1, 36, 36)
+    primary = model.primary_capsules(images).detach()
+    lengths = full_gradient_routing(torch.einsum("ijdk,bik->bijd", model.W, primary), 3).norm(dim=-1)
+    (expected,) = torch.autograd.grad(lengths.sum(), model.W)
+
+    def w_gradient(route_gradients: bool) -> torch.Tensor:
+        model.route_gradients = route_gradients
+        model.zero_grad()
+        out = model(images, torch.tensor([[1, 2], [3, 4]]))
+        out.lengths.sum().backward()
+        return model.W.grad.clone()
+
+    assert torch.allclose(w_gradient(True), expected, rtol=1e-3, atol=1e-6)
+    assert not torch.allclose(w_gradient(False), expected, rtol=1e-2, atol=1e-6)

@@ -165,3 +165,23 @@ def test_resuming_from_weights_alone_ramps_the_learning_rate_from_the_recorded_e
         load_mnist("test", tiny_mnist_dir),
     )
     assert checkpointed.warmup_left == 0, "with Adam's moments restored there is nothing to ramp"
+
+
+def test_route_gradients_reach_the_model_and_are_refused_for_the_cnn(tmp_path, tiny_mnist_dir, capsys):
+    from capsviz.data.mnist import load_mnist
+    from capsviz.training.loop import TrainConfig, Trainer
+
+    assert build_parser().parse_args(["--route-gradients"]).route_gradients
+    assert not build_parser().parse_args([]).route_gradients
+    config = TrainConfig(
+        dataset="multimnist", epochs=1, batch_size=64, device="cpu", data_dir=tiny_mnist_dir,
+        out=str(tmp_path / "w.safetensors"), route_gradients=True, quiet=True, limit_test=16,
+    )  # fmt: skip
+    trainer = Trainer(config, load_mnist("train", tiny_mnist_dir), load_mnist("test", tiny_mnist_dir))
+    assert trainer.model.route_gradients
+    capsys.readouterr()
+    assert (
+        run(tmp_path, "c.safetensors", tiny_mnist_dir, "--arch", "cnn", "--route-gradients", "--quiet") == 2
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("stopped:") and "--route-gradients" in err[0]

@@ -120,8 +120,8 @@ def ink_boxes(digits: torch.Tensor) -> torch.Tensor:
     return torch.stack([top, left, bottom, right], dim=-1)
 
 
-def box_overlap(pairs: Pairs) -> dict[str, float]:
-    """How much the two digits overlap, averaged over the pairs, three ways.
+def pair_overlaps(pairs: Pairs) -> dict[str, torch.Tensor]:
+    """How much the two digits of each pair overlap, three ways, each ``[B]`` float64 in [0, 1].
 
     The paper reports "80 % overlap on average" without saying of what.
     ``"frames"``: the shared area of the two shifted 28×28 MNIST frames over
@@ -139,11 +139,12 @@ def box_overlap(pairs: Pairs) -> dict[str, float]:
     shared = height * width
     areas = (boxes[..., 2] - boxes[..., 0] + 1) * (boxes[..., 3] - boxes[..., 1] + 1)
     union = areas.sum(dim=1) - shared
-    return {
-        "frames": float(frames.mean()),
-        "ink_of_smaller": float((shared / areas.amin(dim=1)).mean()),
-        "ink_iou": float((shared / union).mean()),
-    }
+    return {"frames": frames, "ink_of_smaller": shared / areas.amin(dim=1), "ink_iou": shared / union}
+
+
+def box_overlap(pairs: Pairs) -> dict[str, float]:
+    """:func:`pair_overlaps` averaged over the pairs (the figure to set beside the paper's 80 %)."""
+    return {name: float(values.mean()) for name, values in pair_overlaps(pairs).items()}
 
 
 def both_found(lengths: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -55,6 +55,24 @@ def test_overlap_is_the_papers_eighty_percent(digits) -> None:
     assert 0.3 <= overlap["ink_iou"] <= overlap["ink_of_smaller"]
 
 
+def test_each_pairs_overlap_follows_its_shifts_and_boxes() -> None:
+    digit = torch.zeros(2, 28, 28, dtype=torch.uint8)
+    digit[:, 4:24, 4:24] = 255  # a 20×20 box of ink, as the paper's digits are bounded
+    shifts = torch.tensor([[[0, 0], [0, 0]], [[0, -4], [0, 4]]])  # the same place; 8 px apart sideways
+    placed = torch.stack([mm.place(digit, shifts[:, 0]), mm.place(digit, shifts[:, 1])], dim=1)
+    pairs = mm.Pairs(
+        images=mm.overlay(placed[:, 0], placed[:, 1]).unsqueeze(1),
+        digits=placed.unsqueeze(2),
+        labels=torch.tensor([[1, 2], [1, 2]]),
+        shifts=shifts,
+    )
+    overlaps = mm.pair_overlaps(pairs)
+    assert overlaps["frames"].tolist() == pytest.approx([1.0, 20 / 28])
+    assert overlaps["ink_of_smaller"].tolist() == pytest.approx([1.0, 12 / 20])
+    assert overlaps["ink_iou"].tolist() == pytest.approx([1.0, (20 * 12) / (2 * 400 - 20 * 12)])
+    assert mm.box_overlap(pairs)["ink_of_smaller"] == pytest.approx((1.0 + 12 / 20) / 2)
+
+
 def test_ink_boxes_are_inclusive_pixel_bounds() -> None:
     picture = torch.zeros(36, 36)
     picture[3:9, 20:31] = 1.0
@@ -160,3 +178,37 @@ def test_36_pixel_weights_round_trip_and_a_wrong_size_is_one_line(tmp_path) -> N
         with pytest.raises(WeightsError, match=message) as error:
             load_weights(tmp_path / "bad.safetensors")
         assert "\n" not in str(error.value)
+
+
+def test_accuracy_by_overlap_counts_each_pair_in_its_bin_and_names_the_digit_missed() -> None:
+    from capsviz.analysis.pair_accuracy import accuracy_by_overlap
+
+    digit = torch.zeros(3, 28, 28, dtype=torch.uint8)
+    digit[:, 4:24, 4:24] = 255
+    small = digit.clone()
+    small[:, 4:24, 4:24] = 0
+    small[:2, 10:18, 10:18] = 255  # less ink than its partner
+    small[2, 16:24, 16:24] = 255
+    # the same place (overlap 1); 8 px apart sideways (6 of the small box's 8 columns shared: 0.75);
+    # 8 px apart both ways, the small ink in its frame's far corner (nothing shared)
+    shifts = torch.tensor([[[0, 0], [0, 0]], [[0, -4], [0, 4]], [[-4, -4], [4, 4]]])
+    big_placed, small_placed = mm.place(digit, shifts[:, 0]), mm.place(small, shifts[:, 1])
+    pairs = mm.Pairs(
+        images=mm.overlay(big_placed, small_placed).unsqueeze(1),
+        digits=torch.stack([big_placed, small_placed], dim=1).unsqueeze(2),
+        labels=torch.tensor([[1, 2], [1, 2], [1, 2]]),
+        shifts=shifts,
+    )
+    lengths = torch.full((3, 10), 0.05)
+    lengths[:, 1] = 0.9
+    lengths[0, 7] = 0.8  # the stacked pair: the small 2 is lost to a 7
+    lengths[1:, 2] = 0.8
+    result = accuracy_by_overlap(lengths, pairs, edges=(0.0, 0.5, 0.9, 1.0))
+    assert result.both_read == pytest.approx(2 / 3)
+    assert mm.pair_overlaps(pairs)["ink_of_smaller"].tolist() == pytest.approx([1.0, 0.75, 0.0])
+    assert [(b.low, b.high, b.pairs, b.both_read) for b in result.by_overlap] == [
+        (0.0, 0.5, 1, 1.0),
+        (0.5, 0.9, 1, 1.0),
+        (0.9, 1.0, 1, 0.0),
+    ]
+    assert result.less_ink_missed == 1.0

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 import torch
 
-from capsviz.data.multimnist import Pairs, both_found, pair_overlaps
+from capsviz.data.multimnist import INK, Pairs, both_found, pair_overlaps
 from capsviz.model.capsnet import CapsNet
 
 # Bins of "ink_of_smaller": the share of the smaller digit's ink box inside the other's box.
 OVERLAP_EDGES = (0.0, 0.5, 0.7, 0.85, 0.95, 1.0)
-INK = 0.2  # a pixel at or above this counts as ink (as for the bounding boxes)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import torch
 
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.routing import route, squash
+from tests.perf.test_fast_paths import plain_route
 
 
 def paper_routing(u_hat: torch.Tensor, iterations: int) -> tuple[list, list]:
@@ -116,23 +117,14 @@ def test_routing_needs_an_iteration() -> None:
         route(torch.zeros(1, 2, 2, 2), iterations=0)
 
 
-def full_gradient_routing(u_hat: torch.Tensor, iterations: int) -> torch.Tensor:
-    """The paper's routing on ``[B, I, J, D]`` with nothing detached: gradients pass every iteration."""
-    logits = torch.zeros(u_hat.shape[:3], dtype=u_hat.dtype)
-    for t in range(iterations):
-        v = squash(torch.einsum("bij,bijd->bjd", torch.softmax(logits, dim=2), u_hat))
-        if t < iterations - 1:
-            logits = logits + torch.einsum("bijd,bjd->bij", u_hat, v)
-    return v
-
-
 def test_route_gradients_back_propagate_through_every_iteration() -> None:
     torch.manual_seed(0)
     model = CapsNet(input_size=36)
     model.W.data.mul_(30.0)  # long votes: the couplings then move, and what they pass on matters
     images = torch.rand(2, 1, 36, 36)
     primary = model.primary_capsules(images).detach()
-    lengths = full_gradient_routing(torch.einsum("ijdk,bik->bijd", model.W, primary), 3).norm(dim=-1)
+    votes = torch.einsum("ijdk,bik->bijd", model.W, primary)
+    lengths = plain_route(votes, 3, detach_inner=False).norm(dim=-1)
     (expected,) = torch.autograd.grad(lengths.sum(), model.W)
 
     def w_gradient(route_gradients: bool) -> torch.Tensor:

@@ -1,9 +1,9 @@
 """Atomic, pickle-free training checkpoints (model + Adam state + position).
 
-A checkpoint is a safetensors file: tensors ``model.*`` and ``optim.<i>.*`` and
-JSON metadata (epoch, next batch, optimizer settings, history) plus SHA-256
-digests of all tensor bytes and of the metadata, so a damaged file is refused
-instead of silently resumed.
+A checkpoint is a safetensors file: tensors ``model.*``, ``optim.<i>.*`` and, in a
+run that averages its weights, ``average.*``, with JSON metadata (epoch, next
+batch, optimizer settings, history) plus SHA-256 digests of all tensor bytes and
+of the metadata, so a damaged file is refused instead of silently resumed.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from capsviz.model.weights import (
     input_size_of,
     read_safetensors,
 )
+from capsviz.training.averaging import PREFIX as AVERAGE
 
 KIND = "capsviz-checkpoint"
 DIGESTS = ("sha256", "metadata_sha256")
@@ -45,6 +46,7 @@ class TrainingState:
     history: list[dict] = field(default_factory=list)
     config: dict = field(default_factory=dict)
     fresh_optimizer: bool = False  # resumed from weights alone: Adam starts without its moments
+    average: dict[str, torch.Tensor] = field(default_factory=dict)  # the weight average, if the run kept one
 
 
 def _damaged(name: str, why: str) -> CheckpointError:
@@ -65,7 +67,11 @@ def _metadata_digest(meta: dict[str, str]) -> str:
 
 
 def save_checkpoint(
-    path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, state: TrainingState
+    path: Path,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    state: TrainingState,
+    average: dict[str, torch.Tensor] | None = None,
 ) -> None:
     """Write everything needed to continue the run exactly, atomically.
 
@@ -82,6 +88,8 @@ def save_checkpoint(
     for index, slots in opt["state"].items():
         for key, value in slots.items():
             tensors[f"optim.{index}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
+    for name, value in (average or {}).items():
+        tensors[AVERAGE + name] = value.detach().cpu().contiguous()
     meta = {
         "format": KIND,
         "input_size": str(getattr(model, "input_size", IMAGE_SIZE)),
@@ -120,6 +128,7 @@ def load_checkpoint(
     except WeightsError as exc:
         raise CheckpointError(str(exc)) from None
     state = _state_from(meta, name)
+    state.average = {k[len(AVERAGE) :]: v for k, v in tensors.items() if k.startswith(AVERAGE)}
     if optimizer is not None:  # first: it is the part that can still fail
         optim_state = _optimizer_state(tensors, meta, name)
         try:

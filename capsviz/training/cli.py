@@ -78,6 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="back-propagate through every routing iteration, as the paper's code does, instead of the "
         "last one only (the usual stabiliser); lets MultiMNIST training shape what routing separates",
     )
+    p.add_argument(
+        "--ema",
+        type=float,
+        default=d.ema,
+        metavar="DECAY",
+        help="also keep an exponential moving average of the weights, blended after every batch "
+        "(0.999: about the last 1000 batches); it is evaluated and written to --out while training "
+        "goes on from the weights themselves, so a rate high enough to keep improving still gives "
+        "a file as good as an annealed one (0: off)",
+    )
     p.add_argument("--seed", type=int, default=d.seed, help="seed of initialisation, order and shifts")
     p.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")
     p.add_argument("--limit-test", type=int, metavar="N", help="evaluate on the first N test images")

@@ -26,6 +26,7 @@ from capsviz.model.losses import capsule_loss
 from capsviz.model.transfer import warm_start
 from capsviz.model.weights import load_weights, save_weights
 from capsviz.training.augment import batch_seed
+from capsviz.training.averaging import WeightAverage
 from capsviz.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
 from capsviz.training.datasets import make_task
 from capsviz.training.distributed import all_reduce_sum, barrier, init_topology, shutdown
@@ -73,6 +74,7 @@ class TrainConfig:
     warm_start: str | None = None
     freeze_conv1: bool = False
     route_gradients: bool = False
+    ema: float = 0.0
     seed: int = 0
     limit_train: int | None = None
     limit_test: int | None = None
@@ -145,6 +147,7 @@ class Trainer:
             self.state = load_checkpoint(Path(config.resume), self.model, self.optimizer)
             self.state.config = asdict(config)
             self.warmup_left = WARMUP_BATCHES if self.state.fresh_optimizer else 0
+        self.average = self._weight_average()
         self.net: torch.nn.Module = self.model
         if self.topology.distributed:
             ids = [self.device.index] if self.device.type == "cuda" else None
@@ -160,6 +163,24 @@ class Trainer:
             drop_last=True,
         )
         self.local_batch = config.batch_size // self.topology.world_size
+
+    def _weight_average(self) -> WeightAverage | None:
+        """The ``--ema`` average, continued from the checkpoint's when it has one."""
+        kept, self.state.average = self.state.average, {}
+        if not self.config.ema:
+            if kept:
+                self.log("the checkpoint's weight average ends here (no --ema): the weights go on alone")
+            return None
+        if not 0.0 < self.config.ema < 1.0:
+            raise TrainingStopped(f"--ema must lie between 0 and 1 (e.g. 0.999), got {self.config.ema}", 2)
+        average = WeightAverage(self.model, self.config.ema)
+        if kept:
+            try:
+                average.load({k: v.to(self.device) for k, v in kept.items()})
+            except KeyError as exc:
+                message = f"{self.config.resume}: its weight average does not fit this model ({exc})"
+                raise TrainingStopped(message, 2) from None
+        return average
 
     def _build_model(self) -> CapsNet | BaselineCNN:
         cfg = self.config
@@ -220,7 +241,8 @@ class Trainer:
 
     def _checkpoint(self) -> None:
         if self.topology.is_main:
-            save_checkpoint(self.config.checkpoint_path, self.model, self.optimizer, self.state)
+            average = self.average.tensors if self.average else None
+            save_checkpoint(self.config.checkpoint_path, self.model, self.optimizer, self.state, average)
         barrier(self.topology)
 
     def _train_epoch(self) -> None:
@@ -298,6 +320,8 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
+        if self.average:
+            self.average.update()
         hits = int(self.task.hits(scores.detach().float(), batch.labels).sum())
         return float(loss.detach()), hits
 
@@ -326,6 +350,15 @@ class Trainer:
     def _end_epoch(self, epoch: int, seconds: float, seen: int, loss_sum: float, correct: int) -> None:
         totals = torch.tensor([float(seen), loss_sum, float(correct)], dtype=torch.float64)
         seen, loss_sum, correct = all_reduce_sum(totals.to(self.device), self.topology).cpu().tolist()
+        raw_acc = self.evaluate() if self.average else None
+        with self.average.swapped_in() if self.average else contextlib.nullcontext():
+            self._write_weights(epoch, seconds, seen, loss_sum, correct, raw_acc)
+        self._checkpoint()
+
+    def _write_weights(
+        self, epoch: int, seconds: float, seen: float, loss_sum: float, correct: float, raw_acc: float | None
+    ) -> None:
+        """Evaluate the weights the run hands out (with ``--ema``: the average), record and write them."""
         test_acc = self.evaluate()
         record = {
             "epoch": epoch + 1,
@@ -336,11 +369,15 @@ class Trainer:
             "images_per_second": round(seen / max(seconds, 1e-9), 1),
             "lr": self.optimizer.param_groups[0]["lr"],
         }
+        if raw_acc is not None:
+            record["raw_test_accuracy"] = raw_acc
         self.state.history.append(record)
         self.state.epoch, self.state.batch = epoch + 1, 0
         self.log(
             f"epoch {epoch + 1}: loss {record['loss']:.4f}, train {record['train_accuracy']:.4f}, "
-            f"test {percent(test_acc)}, {record['images_per_second']:.0f} {self.task.unit}/s"
+            f"test {percent(test_acc)}"
+            + (f" (the average; the weights themselves {percent(raw_acc)})" if raw_acc is not None else "")
+            + f", {record['images_per_second']:.0f} {self.task.unit}/s"
         )
         if self.topology.is_main:
             save = save_baseline if isinstance(self.model, BaselineCNN) else save_weights
@@ -355,4 +392,3 @@ class Trainer:
                 precision=self.config.precision,
                 history=self.state.history,
             )
-        self._checkpoint()

@@ -8,6 +8,7 @@ import sys
 
 from capsviz.data.mnist import MnistUnavailable, ensure_mnist, load_mnist
 from capsviz.model.device import DEVICE_CHOICES, DeviceError
+from capsviz.model.losses import AUTHORS_CODE_RECONSTRUCTION_WEIGHT
 from capsviz.model.weights import WeightsError
 from capsviz.training.checkpoint import CheckpointError
 from capsviz.training.datasets import DATASETS
@@ -87,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(0.999: about the last 1000 batches); it is evaluated and written to --out while training "
         "goes on from the weights themselves, so a rate high enough to keep improving still gives "
         "a file as good as an annealed one (0: off)",
+    )
+    p.add_argument(
+        "--reconstruction-weight",
+        type=float,
+        default=d.reconstruction_weight,
+        metavar="W",
+        help="weight of the decoder's summed squared error against the summed margin loss: 0.0005 as the "
+        f"paper's text says; the authors' code weighs it as {AUTHORS_CODE_RECONSTRUCTION_WEIGHT} (it "
+        "averages the margin loss over the ten classes and halves it)",
     )
     p.add_argument("--seed", type=int, default=d.seed, help="seed of initialisation, order and shifts")
     p.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")

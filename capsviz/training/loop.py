@@ -22,7 +22,7 @@ from tqdm import tqdm
 from capsviz.model.baseline import BaselineCNN, save_baseline
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.device import describe_device, resolve_device
-from capsviz.model.losses import capsule_loss
+from capsviz.model.losses import RECONSTRUCTION_WEIGHT, capsule_loss
 from capsviz.model.transfer import warm_start
 from capsviz.model.weights import load_weights, save_weights
 from capsviz.training.augment import batch_seed
@@ -75,6 +75,7 @@ class TrainConfig:
     freeze_conv1: bool = False
     route_gradients: bool = False
     ema: float = 0.0
+    reconstruction_weight: float = RECONSTRUCTION_WEIGHT
     seed: int = 0
     limit_train: int | None = None
     limit_test: int | None = None
@@ -186,10 +187,11 @@ class Trainer:
         cfg = self.config
         if cfg.arch == "capsnet":
             return CapsNet(iterations=cfg.routing_iterations, input_size=self.task.input_size)
-        if cfg.dataset == "multimnist" or cfg.warm_start or cfg.freeze_conv1 or cfg.route_gradients:
+        capsule_only = cfg.warm_start or cfg.freeze_conv1 or cfg.route_gradients
+        if cfg.dataset == "multimnist" or capsule_only or cfg.reconstruction_weight != RECONSTRUCTION_WEIGHT:
             raise TrainingStopped(
                 "--arch cnn trains on --dataset mnist or translated, without --warm-start, "
-                "--freeze-conv1 or --route-gradients",
+                "--freeze-conv1, --route-gradients or --reconstruction-weight",
                 2,
             )
         return BaselineCNN(input_size=self.task.input_size)
@@ -309,7 +311,13 @@ class Trainer:
         if isinstance(self.model, BaselineCNN):
             loss = torch.nn.functional.cross_entropy(scores.float(), batch.labels)
         else:
-            loss = capsule_loss(out.lengths, out.reconstruction.float(), batch.targets, batch.labels)
+            loss = capsule_loss(
+                out.lengths,
+                out.reconstruction.float(),
+                batch.targets,
+                batch.labels,
+                self.config.reconstruction_weight,
+            )
         if not torch.isfinite(loss):
             raise TrainingStopped(
                 f"loss became {loss.item()} at epoch {self.state.epoch + 1}, batch "

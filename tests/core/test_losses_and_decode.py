@@ -6,7 +6,12 @@ import pytest
 import torch
 
 from capsviz.model.capsnet import CapsNet
-from capsviz.model.losses import capsule_loss, margin_loss, reconstruction_loss
+from capsviz.model.losses import (
+    AUTHORS_CODE_RECONSTRUCTION_WEIGHT,
+    capsule_loss,
+    margin_loss,
+    reconstruction_loss,
+)
 
 
 def test_margin_loss_matches_hand_computation() -> None:
@@ -60,3 +65,21 @@ def test_forward_decodes_label_in_training_and_winner_at_inference() -> None:
         forced = model(images, labels=torch.tensor([1, 2]))
         expected = model.decode(forced.poses[torch.arange(2), torch.tensor([1, 2])], torch.tensor([1, 2]))
     assert torch.allclose(forced.reconstruction, expected, atol=1e-6)
+
+
+def test_the_authors_code_weighs_reconstruction_twenty_times_the_papers_text() -> None:
+    """Their loss: the margin cost halved and averaged over the ten classes, plus 0.0005 · SSE."""
+    torch.manual_seed(3)
+    lengths = torch.rand(4, 10)
+    labels = torch.tensor([[0, 5], [1, 2], [3, 9], [4, 7]])
+    recon, images = torch.rand(4, 2, 1, 36, 36), torch.rand(4, 2, 1, 36, 36)
+    present = torch.zeros(4, 10).scatter_(1, labels, 1.0)
+    logits = lengths - 0.5
+    positive = present * (logits < 0.4) * (logits - 0.4) ** 2
+    negative = (1 - present) * (logits > -0.4) * (logits + 0.4) ** 2
+    margin = (0.5 * positive + 0.5 * 0.5 * negative).mean()
+    # one reconstruction loss per target, each 0.0005 · the batch mean of its summed squared error
+    remakes = sum(0.0005 * ((recon[:, k] - images[:, k]) ** 2).flatten(1).sum(1).mean() for k in range(2))
+    authors = margin + remakes
+    ours = capsule_loss(lengths, recon, images, labels, AUTHORS_CODE_RECONSTRUCTION_WEIGHT)
+    assert ours.item() == pytest.approx(20 * authors.item(), rel=1e-5)

@@ -185,3 +185,26 @@ def test_route_gradients_reach_the_model_and_are_refused_for_the_cnn(tmp_path, t
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("stopped:") and "--route-gradients" in err[0]
+
+
+def test_reconstruction_weight_reaches_the_loss_and_is_refused_for_the_cnn(
+    tmp_path, tiny_mnist_dir, capsys, monkeypatch
+):
+    from capsviz.training import loop
+
+    weights_used = []
+    real = loop.capsule_loss
+
+    def spy(*args):
+        weights_used.append(args[4])
+        return real(*args)
+
+    monkeypatch.setattr(loop, "capsule_loss", spy)
+    weighted = ("--reconstruction-weight", "0.01", "--quiet")
+    assert run(tmp_path, "w.safetensors", tiny_mnist_dir, "--epochs", "1", *weighted) == 0
+    assert weights_used and set(weights_used) == {0.01}
+    assert build_parser().parse_args([]).reconstruction_weight == 0.0005
+    capsys.readouterr()
+    assert run(tmp_path, "c.safetensors", tiny_mnist_dir, "--arch", "cnn", *weighted) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("stopped:") and "--reconstruction-weight" in err[0]

@@ -47,6 +47,8 @@ class TrainingState:
     config: dict = field(default_factory=dict)
     fresh_optimizer: bool = False  # resumed from weights alone: Adam starts without its moments
     average: dict[str, torch.Tensor] = field(default_factory=dict)  # the weight average, if the run kept one
+    # The epoch so far: images trained, their summed loss and hits, so a resumed epoch reports all of it.
+    tally: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
 
 
 def _damaged(name: str, why: str) -> CheckpointError:
@@ -96,6 +98,7 @@ def save_checkpoint(
         "epoch": str(state.epoch),
         "batch": str(state.batch),
         "history": json.dumps(state.history),
+        "tally": json.dumps(state.tally),
         "config": json.dumps(state.config),
         "param_groups": json.dumps(opt["param_groups"]),
         "sha256": _digest(tensors),
@@ -178,6 +181,7 @@ def _state_from(meta: dict[str, str], name: str) -> TrainingState:
             batch=int(meta["batch"]),
             history=json.loads(meta["history"]),
             config=json.loads(meta["config"]),
+            tally=json.loads(meta.get("tally", "[0, 0, 0]")),  # older checkpoints: the epoch's tally restarts
         )
     except KeyError as exc:
         raise CheckpointError(
@@ -187,7 +191,8 @@ def _state_from(meta: dict[str, str], name: str) -> TrainingState:
         raise CheckpointError(
             f"{name} is damaged (unreadable metadata: {exc}); cannot resume from it"
         ) from None
-    if state.epoch < 0 or state.batch < 0 or not isinstance(state.history, list):
+    tally_ok = isinstance(state.tally, list) and len(state.tally) == 3
+    if state.epoch < 0 or state.batch < 0 or not isinstance(state.history, list) or not tally_ok:
         raise CheckpointError(
             f"{name} is damaged (impossible position in its metadata); cannot resume from it"
         )

@@ -253,7 +253,8 @@ class Trainer:
         self.sampler.set_epoch(epoch)
         order = torch.tensor(list(iter(self.sampler)), dtype=torch.long)
         self.model.train()
-        started, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
+        started, trained = time.perf_counter(), 0
+        seen, loss_sum, correct = self.state.tally
         bar = self._progress_bar(
             self.batches_per_epoch, f"epoch {epoch + 1}/{cfg.epochs}", "batch", self.state.batch
         )
@@ -261,15 +262,16 @@ class Trainer:
             for index in range(self.state.batch, self.batches_per_epoch):
                 chosen = order[index * self.local_batch : (index + 1) * self.local_batch]
                 loss, hits = self._step(chosen, batch_seed(cfg.seed, epoch, index))
+                trained += len(chosen)
                 seen += len(chosen)
                 loss_sum += loss * len(chosen)
                 correct += hits
-                self.state.batch = index + 1
+                self.state.batch, self.state.tally = index + 1, [seen, loss_sum, correct]
                 elapsed = time.perf_counter() - started
                 bar.set_postfix(
                     loss=f"{loss_sum / seen:.4f}",
                     acc=f"{correct / seen:.4f}",
-                    img_s=f"{seen * self.topology.world_size / elapsed:.0f}",
+                    img_s=f"{trained * self.topology.world_size / elapsed:.0f}",
                     refresh=False,
                 )
                 bar.update(1)
@@ -290,7 +292,15 @@ class Trainer:
                 3,
             ) from None
         bar.close()
-        self._end_epoch(epoch, time.perf_counter() - started, seen, loss_sum, correct)
+        try:
+            self._end_epoch(epoch, time.perf_counter() - started, trained)
+        except KeyboardInterrupt:
+            self._checkpoint()
+            raise TrainingStopped(
+                f"interrupted while evaluating epoch {epoch + 1}; saved {cfg.checkpoint_path} "
+                f"(continue with --resume {cfg.checkpoint_path}: the evaluation runs again)",
+                130,
+            ) from None
 
     def _set_lr(self) -> None:
         """The epoch's decayed rate, scaled down while a warm-up is under way."""
@@ -355,32 +365,35 @@ class Trainer:
         self.model.train()
         return float(totals[0] / max(totals[1], 1.0))
 
-    def _end_epoch(self, epoch: int, seconds: float, seen: int, loss_sum: float, correct: int) -> None:
-        totals = torch.tensor([float(seen), loss_sum, float(correct)], dtype=torch.float64)
-        seen, loss_sum, correct = all_reduce_sum(totals.to(self.device), self.topology).cpu().tolist()
+    def _end_epoch(self, epoch: int, seconds: float, trained: int) -> None:
+        """Evaluate, record and write the epoch; ``trained`` images this process trained since it started."""
+        totals = torch.tensor([*self.state.tally, float(trained)], dtype=torch.float64)
+        summed = all_reduce_sum(totals.to(self.device), self.topology).cpu().tolist()
+        seen, loss_sum, correct, trained = summed
         raw_acc = self.evaluate() if self.average else None
         with self.average.swapped_in() if self.average else contextlib.nullcontext():
-            self._write_weights(epoch, seconds, seen, loss_sum, correct, raw_acc)
+            self._write_weights(epoch, seconds, (seen, loss_sum, correct, trained), raw_acc)
         self._checkpoint()
 
     def _write_weights(
-        self, epoch: int, seconds: float, seen: float, loss_sum: float, correct: float, raw_acc: float | None
+        self, epoch: int, seconds: float, totals: tuple[float, float, float, float], raw_acc: float | None
     ) -> None:
         """Evaluate the weights the run hands out (with ``--ema``: the average), record and write them."""
         test_acc = self.evaluate()
+        seen, loss_sum, correct, trained = totals
         record = {
             "epoch": epoch + 1,
             "loss": loss_sum / max(seen, 1),
             "train_accuracy": correct / max(seen, 1),
             "test_accuracy": test_acc,
             "seconds": round(seconds, 1),
-            "images_per_second": round(seen / max(seconds, 1e-9), 1),
+            "images_per_second": round(trained / max(seconds, 1e-9), 1),
             "lr": self.optimizer.param_groups[0]["lr"],
         }
         if raw_acc is not None:
             record["raw_test_accuracy"] = raw_acc
         self.state.history.append(record)
-        self.state.epoch, self.state.batch = epoch + 1, 0
+        self.state.epoch, self.state.batch, self.state.tally = epoch + 1, 0, [0.0, 0.0, 0.0]
         self.log(
             f"epoch {epoch + 1}: loss {record['loss']:.4f}, train {record['train_accuracy']:.4f}, "
             f"test {percent(test_acc)}"

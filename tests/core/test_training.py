@@ -208,3 +208,32 @@ def test_reconstruction_weight_reaches_the_loss_and_is_refused_for_the_cnn(
     assert run(tmp_path, "c.safetensors", tiny_mnist_dir, "--arch", "cnn", *weighted) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("stopped:") and "--reconstruction-weight" in err[0]
+
+
+def test_an_interrupt_while_evaluating_saves_and_the_resumed_epoch_reports_all_of_it(
+    tmp_path, tiny_mnist_dir, capsys, monkeypatch
+):
+    from capsviz.training.loop import Trainer
+
+    assert run(tmp_path, "straight.safetensors", tiny_mnist_dir, "--epochs", "1", "--quiet") == 0
+    real = Trainer.evaluate
+    calls = {"n": 0}
+
+    def interrupted_once(self):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyboardInterrupt
+        return real(self)
+
+    monkeypatch.setattr(Trainer, "evaluate", interrupted_once)
+    capsys.readouterr()
+    assert run(tmp_path, "split.safetensors", tiny_mnist_dir, "--epochs", "1") == 130
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("stopped:")]
+    assert len(err) == 1 and "interrupted while evaluating epoch 1" in err[0]
+    checkpoint = str(tmp_path / "split.checkpoint.safetensors")
+    assert run(tmp_path, "split.safetensors", tiny_mnist_dir, "--epochs", "1", "--resume", checkpoint) == 0
+    straight, meta_a = read_weights(tmp_path / "straight.safetensors")
+    resumed, meta_b = read_weights(tmp_path / "split.safetensors")
+    assert all(torch.equal(value, resumed[key]) for key, value in straight.items())
+    first, again = json.loads(meta_a["history"])[0], json.loads(meta_b["history"])[0]
+    assert (again["loss"], again["train_accuracy"]) == (first["loss"], first["train_accuracy"])

@@ -172,9 +172,10 @@ class Trainer:
             if kept:
                 self.log("the checkpoint's weight average ends here (no --ema): the weights go on alone")
             return None
-        if not 0.0 < self.config.ema < 1.0:
-            raise TrainingStopped(f"--ema must lie between 0 and 1 (e.g. 0.999), got {self.config.ema}", 2)
-        average = WeightAverage(self.model, self.config.ema)
+        try:
+            average = WeightAverage(self.model, self.config.ema)
+        except ValueError as exc:
+            raise TrainingStopped(f"--ema: {exc} (e.g. 0.999)", 2) from None
         if kept:
             try:
                 average.load({k: v.to(self.device) for k, v in kept.items()})

@@ -30,7 +30,7 @@ from capsviz.model.device import describe_device, resolve_device
 from capsviz.model.losses import capsule_loss
 from capsviz.model.pretrained import load_pretrained
 from capsviz.model.weights import WeightsError, load_weights
-from capsviz.training.loop import channels_last_convolutions
+from capsviz.training.kernels import channels_last_convolutions
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from capsviz.training.cli import main
-from capsviz.training.loop import TrainConfig, Trainer, TrainingStopped
+from capsviz.training.config import TrainConfig, TrainingStopped
+from capsviz.training.loop import Trainer
 
 __all__ = ["TrainConfig", "Trainer", "TrainingStopped", "main"]

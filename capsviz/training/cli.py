@@ -11,9 +11,10 @@ from capsviz.model.device import DEVICE_CHOICES, DeviceError
 from capsviz.model.losses import AUTHORS_CODE_RECONSTRUCTION_WEIGHT
 from capsviz.model.weights import WeightsError
 from capsviz.training.checkpoint import CheckpointError
+from capsviz.training.config import ARCHS, TrainConfig, TrainingStopped
 from capsviz.training.datasets import DATASETS
 from capsviz.training.distributed import is_main_process
-from capsviz.training.loop import ARCHS, TrainConfig, Trainer, TrainingStopped, epochs_text, percent
+from capsviz.training.loop import Trainer, epochs_text, percent
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -28,14 +28,15 @@ from capsviz.model.weights import load_weights, save_weights
 from capsviz.training.augment import batch_seed
 from capsviz.training.averaging import WeightAverage
 from capsviz.training.checkpoint import TrainingState, load_checkpoint, save_checkpoint
+from capsviz.training.config import TrainConfig, TrainingStopped
 from capsviz.training.datasets import make_task
 from capsviz.training.distributed import all_reduce_sum, barrier, init_topology, shutdown
+from capsviz.training.kernels import autocast_for, channels_last_convolutions
 
 EVAL_BATCH = 250  # test images per evaluation step: small enough for a bar that moves every few seconds
 # Adam with fresh moments takes full-size steps at once; on weights that are already trained
 # (a warm start, or a resume from weights alone) the learning rate ramps up over this many batches.
 WARMUP_BATCHES = 200
-ARCHS = ("capsnet", "cnn")
 
 
 def percent(fraction: float) -> str:
@@ -46,66 +47,6 @@ def percent(fraction: float) -> str:
 def epochs_text(count: int) -> str:
     """``1`` → ``"1 epoch"``, ``3`` → ``"3 epochs"``."""
     return f"{count} epoch" if count == 1 else f"{count} epochs"
-
-
-class TrainingStopped(RuntimeError):
-    """The run ended early (interrupted, diverged, out of memory); the message says why."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-@dataclass
-class TrainConfig:
-    """Everything that defines a run (what ``train_model.py`` parses)."""
-
-    arch: str = "capsnet"
-    dataset: str = "mnist"
-    epochs: int = 30
-    batch_size: int = 128
-    lr: float = 1e-3
-    lr_decay: float = 0.95
-    routing_iterations: int = 3
-    device: str = "auto"
-    data_dir: str = "data"
-    out: str = "capsnet.safetensors"
-    resume: str | None = None
-    warm_start: str | None = None
-    freeze_conv1: bool = False
-    route_gradients: bool = False
-    ema: float = 0.0
-    reconstruction_weight: float = RECONSTRUCTION_WEIGHT
-    seed: int = 0
-    limit_train: int | None = None
-    limit_test: int | None = None
-    checkpoint_every: int = 100
-    precision: str = "auto"
-    compile: bool = False
-    quiet: bool = False
-
-    @property
-    def checkpoint_path(self) -> Path:
-        out = Path(self.out)
-        return out.with_name(out.stem + ".checkpoint.safetensors")
-
-
-def autocast_for(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
-    """bf16 autocast for the convolutions where asked (``auto`` = on CUDA only)."""
-    use_bf16 = precision == "bf16" or (precision == "auto" and device.type == "cuda")
-    if not use_bf16:
-        return contextlib.nullcontext()
-    return torch.autocast(device.type, dtype=torch.bfloat16)
-
-
-def channels_last_convolutions(model: CapsNet) -> None:
-    """Channels-last kernels for the two convolutions (faster with cuDNN), nothing else.
-
-    ``model.to(memory_format=channels_last)`` would also re-stride the 4-D W,
-    which routing reads as a plain ``[capsules, 160, 8]`` view.
-    """
-    for conv in (model.conv1, model.primary_conv):
-        conv.to(memory_format=torch.channels_last)
 
 
 class Trainer:
@@ -147,6 +88,8 @@ class Trainer:
         if config.resume:
             self.state = load_checkpoint(Path(config.resume), self.model, self.optimizer)
             self.state.config = asdict(config)
+            if not self.topology.is_main:
+                self.state.tally = [0.0, 0.0, 0.0]  # the checkpoint's tally is the run's: the main process's
             self.warmup_left = WARMUP_BATCHES if self.state.fresh_optimizer else 0
         self.average = self._weight_average()
         self.net: torch.nn.Module = self.model
@@ -242,10 +185,24 @@ class Trainer:
         finally:
             shutdown(self.topology)
 
+    def _summed(self, values: list[float]) -> list[float]:
+        """Each value summed over the processes; one process keeps them on the CPU (MPS has no float64)."""
+        if not self.topology.distributed:
+            return list(values)
+        totals = torch.tensor(values, dtype=torch.float64, device=self.device)
+        return all_reduce_sum(totals, self.topology).cpu().tolist()
+
     def _checkpoint(self) -> None:
+        """Save the run; the epoch's tally saved is every process's summed, so a resume reports all of it."""
+        own = self.state.tally
+        summed = self._summed(own)
         if self.topology.is_main:
             average = self.average.tensors if self.average else None
-            save_checkpoint(self.config.checkpoint_path, self.model, self.optimizer, self.state, average)
+            self.state.tally = summed
+            try:
+                save_checkpoint(self.config.checkpoint_path, self.model, self.optimizer, self.state, average)
+            finally:
+                self.state.tally = own
         barrier(self.topology)
 
     def _train_epoch(self) -> None:
@@ -350,7 +307,7 @@ class Trainer:
         self.model.eval()
         task = self.task
         share = torch.arange(self.topology.rank, len(task.test_x), self.topology.world_size)
-        correct = torch.zeros(2, dtype=torch.float64)
+        hits_total, scored = 0, 0
         # The test set takes 35-100 s on two CPU cores: a bar of its own, so the run never looks hung.
         with self._progress_bar(len(share), "evaluating on the test set", task.unit) as bar:
             for start in range(0, len(share), EVAL_BATCH):
@@ -360,17 +317,15 @@ class Trainer:
                     model_out = self.model(images)
                 scores = model_out if isinstance(model_out, torch.Tensor) else model_out.lengths
                 hits = task.hits(scores.float().cpu(), task.test_y[idx])
-                correct += torch.tensor([float(hits.sum()), float(len(idx))])
+                hits_total, scored = hits_total + int(hits.sum()), scored + len(idx)
                 bar.update(len(idx))
-        totals = all_reduce_sum(correct.to(self.device), self.topology).cpu()
+        hits_total, scored = self._summed([hits_total, scored])
         self.model.train()
-        return float(totals[0] / max(totals[1], 1.0))
+        return hits_total / max(scored, 1.0)
 
     def _end_epoch(self, epoch: int, seconds: float, trained: int) -> None:
         """Evaluate, record and write the epoch; ``trained`` images this process trained since it started."""
-        totals = torch.tensor([*self.state.tally, float(trained)], dtype=torch.float64)
-        summed = all_reduce_sum(totals.to(self.device), self.topology).cpu().tolist()
-        seen, loss_sum, correct, trained = summed
+        seen, loss_sum, correct, trained = self._summed([*self.state.tally, float(trained)])
         raw_acc = self.evaluate() if self.average else None
         with self.average.swapped_in() if self.average else contextlib.nullcontext():
             self._write_weights(epoch, seconds, (seen, loss_sum, correct, trained), raw_acc)

@@ -110,7 +110,8 @@ def test_a_multimnist_checkpoint_does_not_resume_an_mnist_run(tmp_path, tiny_mni
 def test_warm_start_ramps_the_learning_rate_and_freezes_conv1(tmp_path, tiny_mnist_dir, pretrained) -> None:
     from capsviz.data.mnist import load_mnist
     from capsviz.model.weights import shipped_weights_path
-    from capsviz.training.loop import WARMUP_BATCHES, TrainConfig, Trainer
+    from capsviz.training.config import TrainConfig
+    from capsviz.training.loop import WARMUP_BATCHES, Trainer
 
     config = TrainConfig(
         dataset="multimnist", epochs=1, batch_size=64, device="cpu", data_dir=tiny_mnist_dir,
@@ -132,7 +133,7 @@ def test_warm_start_ramps_the_learning_rate_and_freezes_conv1(tmp_path, tiny_mni
 
 def test_channels_last_convolutions_leave_routing_working() -> None:
     from capsviz.model.capsnet import CapsNet
-    from capsviz.training.loop import channels_last_convolutions
+    from capsviz.training.kernels import channels_last_convolutions
 
     torch.manual_seed(0)
     model = CapsNet()
@@ -148,7 +149,8 @@ def test_resuming_from_weights_alone_ramps_the_learning_rate_from_the_recorded_e
     tmp_path, tiny_mnist_dir
 ):
     from capsviz.data.mnist import load_mnist
-    from capsviz.training.loop import WARMUP_BATCHES, TrainConfig, Trainer
+    from capsviz.training.config import TrainConfig
+    from capsviz.training.loop import WARMUP_BATCHES, Trainer
 
     assert run(tmp_path, "w.safetensors", tiny_mnist_dir, "--epochs", "1", "--quiet") == 0
     config = TrainConfig(
@@ -169,7 +171,8 @@ def test_resuming_from_weights_alone_ramps_the_learning_rate_from_the_recorded_e
 
 def test_route_gradients_reach_the_model_and_are_refused_for_the_cnn(tmp_path, tiny_mnist_dir, capsys):
     from capsviz.data.mnist import load_mnist
-    from capsviz.training.loop import TrainConfig, Trainer
+    from capsviz.training.config import TrainConfig
+    from capsviz.training.loop import Trainer
 
     assert build_parser().parse_args(["--route-gradients"]).route_gradients
     assert not build_parser().parse_args([]).route_gradients

@@ -27,6 +27,7 @@ import torch
 from capsviz.model.weights import read_weights
 from capsviz.training.augment import random_shift
 from capsviz.training.cli import main
+from capsviz.training.loop import Trainer
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMON = ["--device", "cpu", "--batch-size", "64", "--limit-test", "128", "--seed", "3"]
@@ -88,3 +89,30 @@ def test_torchrun_two_processes_match_one_process_and_resume(tmp_path, tiny_mnis
     single_checkpoint = str(single_out.with_name("w.checkpoint.safetensors"))
     assert main([*data, *more, "--out", str(single_out), "--quiet", "--resume", single_checkpoint]) == 0
     assert_same_training(ddp_out, single_out)
+
+
+@pytest.mark.slow
+def test_torchrun_finishes_an_epoch_one_process_began_and_reports_all_of_it(
+    tmp_path, tiny_mnist_dir, monkeypatch
+) -> None:
+    """A checkpoint keeps the whole run's running tally (pairs, loss, hits); the resumed main carries it."""
+    data = ["--data-dir", tiny_mnist_dir, *COMMON, "--limit-train", "256", "--epochs", "1"]
+    straight, split = tmp_path / "straight" / "w.safetensors", tmp_path / "split" / "w.safetensors"
+    assert main([*data, "--out", str(straight), "--quiet"]) == 0
+
+    real_step, steps = Trainer._step, []
+
+    def interrupted_in_the_third_batch(self, chosen, seed):
+        steps.append(seed)
+        if len(steps) == 3:
+            raise KeyboardInterrupt
+        return real_step(self, chosen, seed)
+
+    monkeypatch.setattr(Trainer, "_step", interrupted_in_the_third_batch)
+    assert main([*data, "--out", str(split), "--quiet"]) == 130
+    monkeypatch.undo()
+
+    checkpoint = split.with_name("w.checkpoint.safetensors")
+    resumed = torchrun(*data, "--out", str(split), "--resume", str(checkpoint))
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert_same_training(split, straight)

@@ -19,7 +19,8 @@ from capsviz.model.capsnet import CapsNet
 from capsviz.model.weights import read_weights, save_weights
 from capsviz.training.checkpoint import CheckpointError, TrainingState, load_checkpoint, save_checkpoint
 from capsviz.training.cli import main as train_main
-from capsviz.training.loop import TrainConfig, Trainer, TrainingStopped
+from capsviz.training.config import TrainConfig, TrainingStopped
+from capsviz.training.loop import Trainer
 
 REPO = Path(__file__).resolve().parents[2]
 

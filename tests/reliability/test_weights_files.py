@@ -17,8 +17,7 @@ from capsviz.data import mnist
 from capsviz.model import weights as weights_module
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.weights import WeightsError, load_weights, read_weights, save_weights
-from capsviz.training.checkpoint import save_checkpoint
-from capsviz.training.loop import TrainingState
+from capsviz.training.checkpoint import TrainingState, save_checkpoint
 
 PACKAGE = Path(capsviz.__file__).parent
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from capsviz.analysis.autolabel import CONFIDENT, SAMPLES_PER_DIGIT, DimensionLabels, auto_labels
+from capsviz.analysis.autolabel import SAMPLES_PER_DIGIT, auto_labels
+from capsviz.analysis.dimension_labels import CONFIDENT, DimensionLabels
 from capsviz.analysis.survey import load_or_run_survey
 from capsviz.model.capsnet import CapsNet
 

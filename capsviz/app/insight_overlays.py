@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject
 
-from capsviz.analysis.autolabel import DimensionLabels
+from capsviz.analysis.dimension_labels import DimensionLabels
 from capsviz.analysis.dimensions import DimensionStats
 from capsviz.analysis.live import Outputs, field_on_canvas
 from capsviz.analysis.where import fold, reduce_types, to_input

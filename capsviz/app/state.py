@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, Signal
 
-from capsviz.analysis.autolabel import DimensionLabels
+from capsviz.analysis.dimension_labels import DimensionLabels
 from capsviz.analysis.dimensions import PAPER_RANGE, DimensionStats
 from capsviz.analysis.live import Outputs, Sample
 from capsviz.data.preprocess import Preprocessed

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from capsviz.analysis import autolabel
+from capsviz.analysis.dimension_labels import DimensionLabels
 from capsviz.analysis.properties import PROPERTIES, image_properties
 
 OFFSETS = np.linspace(-0.25, 0.25, 11)
@@ -68,10 +69,10 @@ def test_labels_describe_direction_and_round_trip():
     correlation = np.zeros((10, 16, len(PROPERTIES)), np.float32)
     effect = np.zeros_like(correlation)
     correlation[3, 4, 1], effect[3, 4, 1] = -0.95, -2.0
-    labels = autolabel.DimensionLabels(names, correlation, effect)
+    labels = DimensionLabels(names, correlation, effect)
     assert labels.label(3, 4) == "≈ slant" and labels.label(3, 5) == ""
     assert "lean left" in labels.describe(3, 4) and "ρ = -0.95" in labels.describe(3, 4)
-    back = autolabel.DimensionLabels.from_arrays(labels.to_arrays())
+    back = DimensionLabels.from_arrays(labels.to_arrays())
     assert back.names.tolist() == names.tolist()
 
 

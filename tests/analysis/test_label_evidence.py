@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from capsviz.analysis import autolabel
+from capsviz.analysis.dimension_labels import DimensionLabels
 from capsviz.analysis.properties import PROPERTIES, image_properties, morpho_measures
 
 OFFSETS = np.linspace(-0.25, 0.25, 11)
@@ -105,12 +106,12 @@ def test_confidence_and_doubtful_names_are_shown_as_such():
     confidence = np.ones((10, 16), np.float32)
     confidence[1, 2] = 0.5
     zeros = np.zeros((10, 16, len(PROPERTIES)), np.float32)
-    labels = autolabel.DimensionLabels(names, zeros, zeros, confidence)
+    labels = DimensionLabels(names, zeros, zeros, confidence)
     assert labels.label(1, 2) == "slant?" and "50% of the starting digits agree" in labels.describe(1, 2)
     assert labels.label(1, 3) == "mixed" and "several properties" in labels.describe(1, 3)
     assert labels.label(1, 4) == "local: top" and "only at its top" in labels.describe(1, 4)
     assert labels.label(1, 5) == "" and "nothing visible" in labels.describe(1, 5)
-    back = autolabel.DimensionLabels.from_arrays(labels.to_arrays())
+    back = DimensionLabels.from_arrays(labels.to_arrays())
     np.testing.assert_array_equal(back.confidence, confidence)
 
 
@@ -142,8 +143,8 @@ def test_the_evidence_in_words_names_the_closest_properties_and_where_the_change
     change[2, 3, 20:] = 1.0  # the bottom of the picture
     names = np.full((10, 16), "slant", dtype="<U24")
     ones, curves = np.ones((10, 16), np.float32), np.zeros((10, 16, 11, count), np.float32)
-    labels = autolabel.DimensionLabels(names, correlation, correlation * 0, ones, OFFSETS, curves, change)
+    labels = DimensionLabels(names, correlation, correlation * 0, ones, OFFSETS, curves, change)
     text = labels.evidence(2, 3)
     assert text.startswith("closest: slant ρ -0.90, width ρ +0.50")
     assert text.endswith("100% of the change in the bottom third of the picture")
-    assert autolabel.DimensionLabels(names, correlation, correlation).evidence(2, 3) == ""
+    assert DimensionLabels(names, correlation, correlation).evidence(2, 3) == ""

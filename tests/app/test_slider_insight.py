@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSlider
 
-from capsviz.analysis.autolabel import DimensionLabels
+from capsviz.analysis.dimension_labels import DimensionLabels
 from capsviz.analysis.dimensions import DimensionStats
 from capsviz.analysis.properties import PROPERTIES
 from capsviz.app.views.distribution import DimensionStrip

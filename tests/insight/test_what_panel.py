@@ -10,7 +10,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from capsviz.analysis.autolabel import DimensionLabels
+from capsviz.analysis.dimension_labels import DimensionLabels
 from capsviz.analysis.dimensions import dimension_stats
 from capsviz.analysis.figure4 import figure4, render_figure4
 from capsviz.analysis.properties import PROPERTIES

@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from capsviz.analysis.autolabel import DimensionLabels
+from capsviz.analysis.dimension_labels import DimensionLabels
 from capsviz.analysis.dimensions import PAPER_RANGE, DimensionStats
 from capsviz.app import theme
 from capsviz.app.insight.common import hint_label

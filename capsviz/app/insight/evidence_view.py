@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from capsviz.analysis.autolabel import DimensionLabels
+from capsviz.analysis.dimension_labels import DimensionLabels
 from capsviz.analysis.properties import PROPERTIES
 from capsviz.app import theme
 from capsviz.app.insight.common import add_legend, chart, image_item, image_plot

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from capsviz.analysis.autolabel import DimensionLabels, load_or_compute_labels
+from capsviz.analysis.autolabel import load_or_compute_labels
+from capsviz.analysis.dimension_labels import DimensionLabels
 from capsviz.analysis.dimensions import DimensionStats, dimension_stats
 from capsviz.analysis.gallery import Gallery, gallery
 from capsviz.analysis.survey import Survey, load_or_run_survey

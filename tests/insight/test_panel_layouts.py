@@ -37,3 +37,25 @@ def test_narrow_panels_fit_a_side_tab(shown):
     tiles.resize(1000, 600)
     rows = {tiles.strip.getItemPosition(tiles.strip.indexOf(tile))[0] for tile in tiles.tiles}
     assert rows == {0} and not tiles.narrow
+
+
+def test_a_title_wider_than_its_plot_ends_in_an_ellipsis_and_shows_whole_in_its_tooltip(shown, qtbot):
+    import pyqtgraph as pg
+
+    from capsviz.app.insight.common import set_title
+
+    view = shown(pg.GraphicsLayoutWidget(), (180, 200))
+    plot = view.ci.addPlot()
+    title = "agreement û·v of the 1152 capsules with capsule 7"
+    set_title(plot, title)
+    label = plot.titleLabel
+    qtbot.waitUntil(lambda: label.text != title)
+    assert label.text.endswith("…") and title.startswith(label.text[:-1])
+    assert label.itemRect().width() <= label.rect().width() + 1, "the title stays inside its plot"
+    assert label.toolTip() == title
+
+    view.resize(900, 200)
+    qtbot.waitUntil(lambda: label.text == title)
+    assert label.toolTip() == ""
+    set_title(plot, "moved · 7")
+    assert label.text == "moved · 7"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 from PySide6.QtCore import QPoint, Qt
@@ -9,7 +10,7 @@ from PySide6.QtTest import QTest
 
 from capsviz.app.insight import survey_task
 from capsviz.app.insight.survey_task import SurveyBinding
-from capsviz.app.jobs import Jobs
+from capsviz.app.jobs import JobContext, Jobs
 from tests.app.app_helpers import WAIT_MS, canvas_point
 
 
@@ -47,6 +48,15 @@ def test_drawing_pauses_the_survey_and_the_status_bar_shows_its_progress(
     qtbot.waitExposed(window)
     surveyor = window.insight.surveyor
     surveyor.test_set = (mnist_test[0][:2000], mnist_test[1][:2000])
+    holding = threading.Event()  # set once the survey's thread waits at a batch boundary
+    should_stop = JobContext.should_stop
+
+    def noted_should_stop(self):
+        if surveyor.paused:
+            holding.set()
+        return should_stop(self)
+
+    monkeypatch.setattr(JobContext, "should_stop", noted_should_stop)
     window.insight.start_survey()
     bar = window.status.survey
     qtbot.waitUntil(lambda: bar.isVisible() and bar.value() > 0, timeout=WAIT_MS)
@@ -55,10 +65,9 @@ def test_drawing_pauses_the_survey_and_the_status_bar_shows_its_progress(
     canvas, keys = window.canvas, Qt.KeyboardModifier.NoModifier
     QTest.mousePress(canvas, Qt.MouseButton.LeftButton, keys, canvas_point(canvas, 0.5, 0.2))
     assert surveyor.paused and "paused while you draw" in bar.format()
-    held, deadline = -1, time.monotonic() + WAIT_MS / 1000
-    while bar.value() != held and time.monotonic() < deadline:  # the batch under way may still report
-        held = bar.value()
-        qtbot.wait(400)
+    qtbot.waitUntil(holding.is_set, timeout=WAIT_MS)  # the batch under way has ended and reported
+    qtbot.wait(100)
+    held = bar.value()
     for fy in (0.3, 0.4, 0.5, 0.6):
         QTest.mouseMove(canvas, canvas_point(canvas, 0.5, fy))
         qtbot.wait(100)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QWidget
 
 from capsviz.analysis.affnist import PAPER, RANGES, AffnistResult
 from capsviz.app import theme
-from capsviz.app.insight.common import add_legend, chart
+from capsviz.app.insight.common import add_legend, chart, set_title
 from capsviz.app.views.lengths import CNN_COLOUR
 
 
@@ -51,4 +51,4 @@ class AffnistView(pg.GraphicsLayoutWidget):
         if matched is not None:
             self.matched_line.setValue(matched[0])
             title += f" · at CapsNet {PAPER['affnist'][0]:.0%}, CNN {matched[1]:.1%}"
-        self.plot.setTitle(title)
+        set_title(self.plot, title)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QIcon, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from capsviz.app import theme
@@ -79,10 +79,17 @@ def iteration_colour(t: int) -> str:
 
 
 def set_title(plot: pg.PlotItem, text: str) -> None:
-    """Set a plot's title without letting its length dictate the plot's minimum width."""
+    """Set a plot's title; one wider than the plot ends in "…" and shows whole in its tooltip.
+
+    The title never sets the plot's minimum width, so a narrow panel keeps its
+    plots side by side; cut at the right end, it no longer runs under its
+    neighbour's title or off the panel's edge.
+    """
     label = plot.titleLabel
     if "updateMin" not in label.__dict__:
         label.updateMin = _shrinkable(label)
+        label.resizeEvent = _eliding(label)
+    label.full_text = text
     plot.setTitle(text)
 
 
@@ -102,6 +109,37 @@ def _shrinkable(label: pg.LabelItem):
         label.updateGeometry()
 
     return update_min
+
+
+def _eliding(label: pg.LabelItem):
+    """A replacement for ``LabelItem.resizeEvent`` that fits ``label.full_text`` to the label's width."""
+
+    def resize_event(event) -> None:
+        full = label.__dict__.get("full_text", label.text)
+        room = label.rect().width() - 2 * label.item.document().documentMargin()
+        if room > 0 and not label.__dict__.get("fitting"):
+            shown = _title_metrics(label).elidedText(full, Qt.TextElideMode.ElideRight, room)
+            label.setToolTip(full if shown != full else "")
+            if shown != label.text:
+                label.fitting = True  # setText lays the label out again: no second fit inside it
+                try:
+                    label.setText(shown)
+                finally:
+                    label.fitting = False
+        pg.LabelItem.resizeEvent(label, event)
+
+    return resize_event
+
+
+def _title_metrics(label: pg.LabelItem) -> QFontMetricsF:
+    """The metrics of the label's text as drawn (its size is set in the label's style, not its font)."""
+    font = QFont(label.item.font())
+    size = str(label.opts.get("size", ""))
+    if size.endswith("pt"):
+        font.setPointSizeF(float(size[:-2]))
+    elif size.endswith("px"):
+        font.setPixelSize(round(float(size[:-2])))
+    return QFontMetricsF(font)
 
 
 def image_plot(layout: pg.GraphicsLayout, title: str, x_label: str, y_label: str, **grid: int) -> pg.PlotItem:

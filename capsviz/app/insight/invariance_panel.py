@@ -139,7 +139,7 @@ class InvariancePanel(Responsive, QWidget):
         for plot, item in ((self.original_plot, self.original_item), (self.moved_plot, self.moved_item)):
             plot.addItem(item)
             plot.setRange(QRectF(0, 0, 28, 28), padding=0.02)
-        self.lengths_plot = chart(layout, "capsule lengths", "digit capsule j", "length ‖v_j‖", row=0, col=2)
+        self.lengths_plot = chart(layout, "lengths", "digit capsule j", "length ‖v_j‖", row=0, col=2)
         digit_ticks(self.lengths_plot.getAxis("bottom"))
         self.lengths_plot.setYRange(0, 1.25, padding=0)
         self.lengths_legend = add_legend(self.lengths_plot, offset=(8, 4), columns=2)
@@ -263,9 +263,8 @@ class InvariancePanel(Responsive, QWidget):
             self.sweep_labels[j].setPos(float(sweep.values[-1]), float(sweep.lengths[-1, j]))
             self.sweep_labels[j].setVisible(bool(sweep.lengths[:, j].max() > 0.15))
         self.sweep_plot.setLabel("bottom", SWEEP_AXIS[sweep.parameter])
-        noun = SWEEP_AXIS[sweep.parameter].split(" (")[0]
         beside = " · CNN dashed" if sweep.cnn is not None else ""
-        set_title(self.sweep_plot, f"lengths over the whole {noun} range{beside}")
+        set_title(self.sweep_plot, f"lengths, whole range{beside}")
         span = float(sweep.values[-1] - sweep.values[0])
         self.sweep_plot.setXRange(float(sweep.values[0]), float(sweep.values[-1]) + 0.08 * span, padding=0)
         self._draw_marker()

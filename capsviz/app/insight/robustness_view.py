@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QWidget
 
 from capsviz.analysis.robustness import UNITS, Curve
 from capsviz.app import theme
-from capsviz.app.insight.common import add_legend, chart
+from capsviz.app.insight.common import add_legend, chart, set_title
 from capsviz.app.views.lengths import CNN_COLOUR
 
 AXES = {
@@ -51,4 +51,4 @@ class RobustnessView(pg.GraphicsLayoutWidget):
             capsule, cnn = self.curves[kind]
             capsule.setData(list(curve.levels), list(curve.capsnet))
             cnn.setData(list(curve.levels), list(curve.cnn))
-            self.plots[kind].setTitle(f"{kind} · {digits} test digits")
+            set_title(self.plots[kind], f"{kind} · {digits} test digits")

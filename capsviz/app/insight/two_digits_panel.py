@@ -79,12 +79,10 @@ class TwoDigitsPanel(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground(theme.PANEL)
         layout = self.view.ci
-        self.pair_plot = image_plot(
-            layout, "the pair: red and green, each digit alone", "x (px)", "y (px)", row=0, col=0
-        )
+        self.pair_plot = image_plot(layout, "each digit alone", "x (px)", "y (px)", row=0, col=0)
         self.pair_item = image_item()
         self.pair_plot.addItem(self.pair_item)
-        self.lengths_plot = chart(layout, "capsule lengths", "digit capsule j", "length ‖v_j‖", row=0, col=1)
+        self.lengths_plot = chart(layout, "lengths", "digit capsule j", "length ‖v_j‖", row=0, col=1)
         digit_ticks(self.lengths_plot.getAxis("bottom"))
         self.lengths_plot.setYRange(0, 1.05, padding=0)
         self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, brush=theme.BAR)

@@ -59,3 +59,25 @@ def test_a_title_wider_than_its_plot_ends_in_an_ellipsis_and_shows_whole_in_its_
     assert label.toolTip() == ""
     set_title(plot, "moved · 7")
     assert label.text == "moved · 7"
+
+
+def test_every_panel_fits_the_side_tab_of_a_window_at_its_usual_size(full_window, qtbot):
+    """At 1400 × 900 no panel scrolls sideways: toolbars wrap into rows, cards into fewer columns."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from capsviz.app.panel_ids import PANEL_IDS
+
+    window = full_window
+    window.controller.show_sample(0)
+    qtbot.waitUntil(lambda: window.state.outputs is not None, timeout=30_000)
+    for panel in PANEL_IDS:
+        assert window.show_panel(panel), panel
+        page = window.panel_pages.get(panel)
+        scroller = None if page is None else page.findChild(QScrollArea)
+        if scroller is None:
+            assert panel == "routing", panel  # the window's own view, sized with the window
+            continue
+        qtbot.waitUntil(lambda s=scroller: s.widget().isVisible(), timeout=5_000)
+        qtbot.wait(50)
+        assert scroller.widget().width() <= scroller.viewport().width(), panel
+        assert not scroller.horizontalScrollBar().isVisible(), panel

@@ -65,6 +65,7 @@ class GalleryPanel(QWidget):
         self.progress.hide()
         self.summary = QLabel("The test set has not been surveyed yet.")
         self.summary.setStyleSheet(f"color: {theme.MUTED};")
+        self.summary.setWordWrap(True)  # wraps rather than widening the panel beyond a side tab
         self.list = QListWidget()
         self.list.setViewMode(QListView.ViewMode.IconMode)
         self.list.setResizeMode(QListView.ResizeMode.Adjust)

@@ -13,7 +13,16 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from capsviz.analysis.history import HistoryEntry
 from capsviz.analysis.morph import Morph, morph, render_strip
@@ -62,15 +71,18 @@ class MorphPanel(QWidget):
         self.save_button = QPushButton("Save strip…")
         self.save_button.setToolTip("Save the frames t = 0 … 1, captioned, as one PNG.")
         self.save_button.clicked.connect(self._ask)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("morph"))
-        row.addWidget(self.source_box)
-        row.addWidget(QLabel("→ current"))
-        row.addWidget(self.slider, 1)
-        row.addWidget(self.frame)
-        row.addWidget(self.reading, 1)
-        row.addWidget(self.save_button)
+        choice, result = QHBoxLayout(), QHBoxLayout()  # two rows, so the panel fits a side tab
+        choice.addWidget(QLabel("morph"))
+        choice.addWidget(self.source_box)
+        choice.addWidget(QLabel("→ current"))
+        choice.addWidget(self.slider, 1)
+        result.addWidget(self.frame)
+        result.addWidget(self.reading, 1)
+        result.addWidget(self.save_button)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.addLayout(choice)
+        rows.addLayout(result)
         self._morph: Morph | None = None
         self.show_morph(None)
 

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QVBoxLayout, QWidget
 
 from capsviz.analysis.inference import infer
 from capsviz.analysis.overview import NetworkStages, conv1_kernel, network_stages
@@ -161,12 +161,19 @@ class OverviewPanel(QWidget):
         detail.addWidget(self.kernel)
         detail.addStretch(1)
         layout = QVBoxLayout(self)
+        # The cards' fixed widths must not become the panel's minimum: a narrow tab then gets the panel
+        # at its own width, and the cards wrap into fewer columns instead of scrolling sideways.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.addLayout(self.grid)
         layout.addWidget(self.detail_title)
         layout.addLayout(detail)
         layout.addStretch(1)
         self._arrange(4 * (CARD_WIDTH + 8))
         self.installEventFilter(self)
+
+    def minimumSizeHint(self) -> QSize:
+        """One card wide (the cards wrap to the width there is) and as tall as their arrangement needs."""
+        return QSize(CARD_WIDTH + 16, super().minimumSizeHint().height())
 
     def _arrange(self, width: int) -> None:
         """Lay the cards out as many to a row as fit ``width``, in the order data flows, as wide as fits."""

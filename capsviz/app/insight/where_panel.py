@@ -99,17 +99,14 @@ class WherePanel(Responsive, QWidget):
         self.votes_box = compact(QComboBox(), 10)
         self.votes_box.addItems(list(VOTE_QUANTITIES.values()))
         self.votes_box.setToolTip("What the right-hand map shows for the clicked cell.")
-        first, second = QHBoxLayout(), QHBoxLayout()
+        self.votes_label = QLabel("votes:")
+        first, second, self._votes_row = QHBoxLayout(), QHBoxLayout(), QHBoxLayout()
         for widget in (self.digit_box, self.iteration_slider, self.iteration_label):
             first.addWidget(widget)
         first.addStretch(1)
-        for widget, stretch in (
-            (self.quantity_box, 2),
-            (self.types_box, 2),
-            (QLabel("votes:"), 0),
-            (self.votes_box, 2),
-        ):
-            second.addWidget(widget, stretch)
+        for widget in (self.quantity_box, self.types_box):
+            second.addWidget(widget, 2)
+        self._choices_row = second
 
         self.view = pg.GraphicsLayoutWidget()
         self.view.ci.setSpacing(4)
@@ -153,6 +150,7 @@ class WherePanel(Responsive, QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(first)
         layout.addLayout(second)
+        layout.addLayout(self._votes_row)
         layout.addWidget(self.view, 1)
         layout.addWidget(
             hint_label(
@@ -171,7 +169,15 @@ class WherePanel(Responsive, QWidget):
         self.follow_width()
 
     def arrange(self, narrow: bool) -> None:
-        """Drawing and grid side by side; the votes beside them when wide, below them when narrow."""
+        """Drawing and grid side by side; the votes beside them when wide, below them when narrow.
+
+        Narrow, the votes' choice takes a row of its own, so the choices fit a side tab's width.
+        """
+        row = self._votes_row if narrow else self._choices_row
+        for widget, stretch in ((self.votes_label, 0), (self.votes_box, 2)):
+            self._votes_row.removeWidget(widget)
+            self._choices_row.removeWidget(widget)
+            row.addWidget(widget, stretch)
         votes = (self.votes_plot, 1, 0, 1, 2) if narrow else (self.votes_plot, 0, 2)
         stretch = {"rows": {0: 3, 1: 2}, "cols": {0: 3, 1: 2}} if narrow else {"cols": {0: 5, 1: 4, 2: 3}}
         place(self.view.ci, [(self.input_plot, 0, 0), (self.grid_plot, 0, 1), votes], stretch)

@@ -89,7 +89,7 @@ class Trainer:
             self.state = load_checkpoint(Path(config.resume), self.model, self.optimizer)
             self.state.config = asdict(config)
             if not self.topology.is_main:
-                self.state.tally = [0.0, 0.0, 0.0]  # the checkpoint's tally is the run's: the main process's
+                self.state.tally = [0.0, 0.0, 0.0]  # the checkpoint holds the whole run's tally, for main
             self.warmup_left = WARMUP_BATCHES if self.state.fresh_optimizer else 0
         self.average = self._weight_average()
         self.net: torch.nn.Module = self.model

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -194,15 +194,10 @@ class Trainer:
 
     def _checkpoint(self) -> None:
         """Save the run; the epoch's tally saved is every process's summed, so a resume reports all of it."""
-        own = self.state.tally
-        summed = self._summed(own)
+        state = replace(self.state, tally=self._summed(self.state.tally))
         if self.topology.is_main:
             average = self.average.tensors if self.average else None
-            self.state.tally = summed
-            try:
-                save_checkpoint(self.config.checkpoint_path, self.model, self.optimizer, self.state, average)
-            finally:
-                self.state.tally = own
+            save_checkpoint(self.config.checkpoint_path, self.model, self.optimizer, state, average)
         barrier(self.topology)
 
     def _train_epoch(self) -> None:

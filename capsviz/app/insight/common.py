@@ -89,6 +89,7 @@ def set_title(plot: pg.PlotItem, text: str) -> None:
     if "updateMin" not in label.__dict__:
         label.updateMin = _shrinkable(label)
         label.resizeEvent = _eliding(label)
+        label.fitting = False
     label.full_text = text
     plot.setTitle(text)
 
@@ -115,9 +116,9 @@ def _eliding(label: pg.LabelItem):
     """A replacement for ``LabelItem.resizeEvent`` that fits ``label.full_text`` to the label's width."""
 
     def resize_event(event) -> None:
-        full = label.__dict__.get("full_text", label.text)
+        full = label.full_text
         room = label.rect().width() - 2 * label.item.document().documentMargin()
-        if room > 0 and not label.__dict__.get("fitting"):
+        if room > 0 and not label.fitting:
             shown = _title_metrics(label).elidedText(full, Qt.TextElideMode.ElideRight, room)
             label.setToolTip(full if shown != full else "")
             if shown != label.text:

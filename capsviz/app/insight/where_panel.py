@@ -100,13 +100,12 @@ class WherePanel(Responsive, QWidget):
         self.votes_box.addItems(list(VOTE_QUANTITIES.values()))
         self.votes_box.setToolTip("What the right-hand map shows for the clicked cell.")
         self.votes_label = QLabel("votes:")
-        first, second, self._votes_row = QHBoxLayout(), QHBoxLayout(), QHBoxLayout()
+        first, self._choices_row, self._votes_row = QHBoxLayout(), QHBoxLayout(), QHBoxLayout()
         for widget in (self.digit_box, self.iteration_slider, self.iteration_label):
             first.addWidget(widget)
         first.addStretch(1)
         for widget in (self.quantity_box, self.types_box):
-            second.addWidget(widget, 2)
-        self._choices_row = second
+            self._choices_row.addWidget(widget, 2)
 
         self.view = pg.GraphicsLayoutWidget()
         self.view.ci.setSpacing(4)
@@ -149,7 +148,7 @@ class WherePanel(Responsive, QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(first)
-        layout.addLayout(second)
+        layout.addLayout(self._choices_row)
         layout.addLayout(self._votes_row)
         layout.addWidget(self.view, 1)
         layout.addWidget(

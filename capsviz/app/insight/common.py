@@ -90,6 +90,8 @@ def set_title(plot: pg.PlotItem, text: str) -> None:
         label.updateMin = _shrinkable(label)
         label.resizeEvent = _eliding(label)
         label.fitting = False
+    elif text == label.full_text:
+        return  # the same title again (panels set it on every redraw): nothing to lay out
     label.full_text = text
     plot.setTitle(text)
 

@@ -68,3 +68,20 @@ def test_empty_panel_draws_nothing(shown):
     widget = shown(WherePanel())
     widget.show_analysis(None, None)
     assert widget.grid_item.image is None
+
+
+def test_in_a_side_tab_the_drawing_fills_its_plot(shown, routed_digit, digit_image, qtbot):
+    """Narrow, the drawing and the grid share a row no taller than they need; the votes take the rest."""
+    widget = shown(WherePanel(), size=(412, 700))
+    widget.show_analysis(where_analysis(routed_digit[0]), digit_image)
+    widget.set_digit(7)
+    widget.set_iteration(2)
+
+    def picture_fills_its_plot() -> None:
+        shown_range = widget.input_plot.vb.viewRect()  # not a 28-px picture in a tall strip
+        assert max(shown_range.width(), shown_range.height()) < 28 * 1.2
+
+    qtbot.waitUntil(picture_fills_its_plot, timeout=2000)
+    assert widget.votes_plot.vb.height() > widget.input_plot.vb.height()
+    assert "capsule 7, iteration 3/3" in widget.input_plot.toolTip()
+    assert "mean over the 32 types" in widget.map_bar.toolTip()

@@ -35,10 +35,16 @@ VOTE_QUANTITIES = {
     "coupling": "coupling c_ij (last iteration)",
 }
 TYPE_CHOICES = ["mean", "sum", *range(32)]
+UNLIMITED = 16_777_215  # Qt's largest widget size
 
 
 def _type_text(types: str | int) -> str:
-    return {"mean": "mean over the 32 types", "sum": "sum over the 32 types"}.get(types, f"type {types}")
+    return f"{types} over the 32 types" if isinstance(types, str) else f"type {types}"
+
+
+def _type_word(types: str | int) -> str:
+    """How the types are combined, short enough for a colour bar's label: "mean", "sum" or "type 5"."""
+    return types if isinstance(types, str) else f"type {types}"
 
 
 def _fill_edges(overlay: np.ndarray) -> np.ndarray:
@@ -109,7 +115,7 @@ class WherePanel(Responsive, QWidget):
 
         self.view = pg.GraphicsLayoutWidget()
         self.view.ci.setSpacing(4)
-        self.input_plot = image_plot(self.view.ci, "input", "x (pixels)", "y (pixels)", row=0, col=0)
+        self.input_plot = image_plot(self.view.ci, "on the input", "x (pixels)", "y (pixels)", row=0, col=0)
         self.overlay_item = image_item(SEQUENTIAL)
         self.input_item = image_item()  # drawn on top in "screen" mode: white ink over the colours
         self.input_item.setCompositionMode(QPainter.CompositionMode.CompositionMode_Screen)
@@ -120,7 +126,7 @@ class WherePanel(Responsive, QWidget):
         self.window_rect.setPen(QPen(pg.mkColor(theme.STEER), 0))
         self.input_plot.addItem(self.window_rect)
 
-        self.grid_plot = image_plot(self.view.ci, "6×6 positions", "grid column", "grid row", row=0, col=1)
+        self.grid_plot = image_plot(self.view.ci, "6×6 grid", "grid column", "grid row", row=0, col=1)
         self.grid_item = image_item(SEQUENTIAL)
         self.grid_plot.addItem(self.grid_item)
         self.grid_plot.setRange(QRectF(0, 0, 6, 6), padding=0.02)
@@ -144,6 +150,7 @@ class WherePanel(Responsive, QWidget):
             self.votes_plot, [self.votes_item], SEQUENTIAL, VOTE_QUANTITIES["lengths"]
         )
         self.view.scene().sigMouseClicked.connect(self._clicked)
+        self.input_plot.vb.sigResized.connect(self._fit_drawing_row)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -178,8 +185,21 @@ class WherePanel(Responsive, QWidget):
             self._choices_row.removeWidget(widget)
             row.addWidget(widget, stretch)
         votes = (self.votes_plot, 1, 0, 1, 2) if narrow else (self.votes_plot, 0, 2)
-        stretch = {"rows": {0: 3, 1: 2}, "cols": {0: 3, 1: 2}} if narrow else {"cols": {0: 5, 1: 4, 2: 3}}
+        stretch = {"rows": {0: 2, 1: 3}, "cols": {0: 3, 1: 2}} if narrow else {"cols": {0: 5, 1: 4, 2: 3}}
         place(self.view.ci, [(self.input_plot, 0, 0), (self.grid_plot, 0, 1), votes], stretch)
+        self._fit_drawing_row()
+
+    def _fit_drawing_row(self) -> None:
+        """Narrow, the drawing's row is no taller than its square picture, and the votes get the rest.
+
+        Its width is set by the columns; capping the row's height at that width
+        (plus title and axis) keeps a square picture from floating in a tall strip.
+        """
+        rows, view_box = self.view.ci.layout, self.input_plot.vb
+        if not self.narrow or view_box.width() < 10:
+            rows.setRowMaximumHeight(0, UNLIMITED)
+            return
+        rows.setRowMaximumHeight(0, view_box.width() + self.input_plot.height() - view_box.height())
 
     # public API --------------------------------------------------------
     def show_analysis(self, analysis: WhereAnalysis | None, image: np.ndarray | None = None) -> None:
@@ -257,9 +277,12 @@ class WherePanel(Responsive, QWidget):
         self.overlay_item.setImage(_fill_edges(overlay), autoLevels=False)
         self.overlay_item.setRect(QRectF(0, 0, 28, 28))
         self.map_bar.setLevels((low, high))
-        set_bar_label(self.map_bar, f"{QUANTITY_LABELS[self._quantity]}, {_type_text(self._types)}")
-        what = "" if self._quantity == "activation" else f"capsule {self._digit} · iteration {t + 1}/{count}"
-        set_title(self.input_plot, f"input · {what}" if what else "input · primary activations")
+        quantity = QUANTITY_LABELS[self._quantity]
+        set_bar_label(self.map_bar, f"{quantity} ({_type_word(self._types)})")
+        self.map_bar.setToolTip(f"{quantity}, {_type_text(self._types)}")
+        routed = f" for capsule {self._digit}, iteration {t + 1}/{count}"
+        routed = "" if self._quantity == "activation" else routed
+        self.input_plot.setToolTip(f"{quantity}{routed}, folded onto the input")
         self._draw_cell_frames()
         self._draw_votes()
 

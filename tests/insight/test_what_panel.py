@@ -87,6 +87,20 @@ def test_figure4_view_shows_and_saves_the_grid(shown, pretrained, routed_digit, 
         assert picture.format == "PNG" and picture.size == expected.size
 
 
+def test_in_a_side_tab_the_distributions_get_the_larger_share(shown, pretrained, routed_digit, stats):
+    """Narrow, the sixteen distribution rows stay legible; Figure 4 names every other row."""
+    panel = shown(WhatPanel(), (412, 760))
+    _, output = routed_digit
+    panel.set_digit(7)
+    panel.show_stats(stats)
+    panel.show_pose(output.poses[0, 7].numpy(), figure4(pretrained, output.poses[0, 7].numpy(), 7))
+    distributions, pages = panel.splitter.sizes()
+    assert distributions > pages
+    assert panel.dimensions.view.height() / 16 >= 14  # pixels per dimension row, room for its name
+    left_ticks = panel.figure4.plot.getAxis("left")._tickLevels[0]
+    assert [name for _, name in left_ticks] == [f"d{d}" for d in range(0, 16, 2)]
+
+
 def test_save_button_asks_for_a_file(shown, pretrained, routed_digit, tmp_path, monkeypatch, qtbot):
     from capsviz.app.insight import figure4_view
 

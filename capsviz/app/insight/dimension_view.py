@@ -165,7 +165,7 @@ class DimensionView(QWidget):
             self.bands.setOpts(x0=[0], x1=[0], y0=[0], height=[0])
             self._band_edges = np.zeros((ROWS, 2))
         else:
-            self.plot.setLabel("bottom", "standard deviations from the test-set mean (v_j[d] − mean) / σ")
+            self.plot.setLabel("bottom", "(v_j[d] − test-set mean) / σ")
             x0, width, y0, heights = [], [], [], []
             for d in range(ROWS):
                 centres, density = stats.density(j, d)

@@ -101,7 +101,8 @@ class Figure4View(QWidget):
         self.plot.getAxis("bottom").setTicks([_offset_ticks(grid.offsets), []])
         named = labels and not self._compact
         names = [f"d{d}" + (f" {labels[d]}" if named and labels[d] else "") for d in range(rows)]
-        self.plot.getAxis("left").setTicks([[((d + 0.5) * TILE, names[d]) for d in range(rows)]])
+        every = 2 if self._compact else 1  # compact rows are too low for a name on each
+        self.plot.getAxis("left").setTicks([[((d + 0.5) * TILE, names[d]) for d in range(0, rows, every)]])
         self.centre_frame.setRect(grid.centre_column * TILE, 0, TILE, rows * TILE)
         set_title(self.plot, f"Figure 4 · capsule {grid.digit}")
         self.plot.setRange(QRectF(0, 0, cols * TILE, rows * TILE), padding=0.01)
@@ -118,7 +119,7 @@ class Figure4View(QWidget):
         self.enlarged.raise_()
 
     def set_compact(self, compact: bool) -> None:
-        """Plain row numbers (no dimension names) where room is short."""
+        """Plain row numbers (no dimension names), every other row, where room is short."""
         self._compact = compact
         self.show_grid(self._grid, self._labels)
 

@@ -50,8 +50,6 @@ class WhatPanel(Responsive, QWidget):
         self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.dimensions)
         splitter.addWidget(self.pages)
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 4)
         controls = QHBoxLayout()
         controls.addWidget(QLabel("dimensions of"))
         controls.addWidget(self.digit_box)
@@ -70,8 +68,11 @@ class WhatPanel(Responsive, QWidget):
         """Distributions beside the Figure-4 grid and the evidence when wide, above them when narrow."""
         self.splitter.setOrientation(Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal)
         self.figure4.set_compact(narrow)
-        if narrow:
-            self.splitter.setSizes([45, 55])
+        # Narrow, the sixteen distribution rows need the larger share of the height to stay legible.
+        shares = (11, 9) if narrow else (5, 4)
+        for index, share in enumerate(shares):
+            self.splitter.setStretchFactor(index, share)
+        self.splitter.setSizes([100 * share for share in shares])
 
     @property
     def digit(self) -> int:

@@ -45,3 +45,18 @@ def test_use_as_input_sends_the_picture_the_network_saw(panel, qtbot):
     with qtbot.waitSignal(widget.imageRequested) as blocker:
         widget.use_button.click()
     np.testing.assert_array_equal(blocker.args[0], result.inputs[5])
+
+
+@pytest.mark.parametrize("width", [412, 470, 1000])
+def test_tiles_with_their_verdicts_fit_the_panels_width(panel, qtbot, width):
+    """Tiles wrap into as many rows as the width needs: ten in a row, five, or fewer in a side tab."""
+    widget, _ = panel
+    widget.resize(width, 760)
+
+    def every_tile_inside() -> None:
+        for tile in widget.tiles:
+            assert tile.geometry().right() <= widget.width(), tile.digit
+
+    qtbot.waitUntil(every_tile_inside, timeout=2000)
+    assert widget.tiles_per_row == (10 if width == 1000 else widget.tiles_per_row)
+    assert widget.minimumSizeHint().width() <= width

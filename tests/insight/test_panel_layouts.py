@@ -33,7 +33,7 @@ def test_narrow_panels_fit_a_side_tab(shown):
     assert invariance.view.ci.geometry().width() <= invariance.view.width() + 1
     tiles = shown(CounterfactualPanel(), (470, 760))
     rows = {tiles.strip.getItemPosition(tiles.strip.indexOf(tile))[0] for tile in tiles.tiles}
-    assert rows == {0, 1}
+    assert rows == {0, 1}  # empty tiles are narrow: two rows of five
     tiles.resize(1000, 600)
     rows = {tiles.strip.getItemPosition(tiles.strip.indexOf(tile))[0] for tile in tiles.tiles}
     assert rows == {0} and not tiles.narrow
@@ -62,7 +62,8 @@ def test_a_title_wider_than_its_plot_ends_in_an_ellipsis_and_shows_whole_in_its_
 
 
 def test_every_panel_fits_the_side_tab_of_a_window_at_its_usual_size(full_window, qtbot):
-    """At 1400 × 900 no panel scrolls sideways: toolbars wrap into rows, cards into fewer columns."""
+    """At 1400 × 900 no panel scrolls sideways (toolbars wrap into rows, cards and tiles into fewer
+    columns), and the panels of one view fit the tab's height: their charts take the height left."""
     from PySide6.QtWidgets import QScrollArea
 
     from capsviz.app.panel_ids import PANEL_IDS
@@ -70,6 +71,9 @@ def test_every_panel_fits_the_side_tab_of_a_window_at_its_usual_size(full_window
     window = full_window
     window.controller.show_sample(0)
     qtbot.waitUntil(lambda: window.state.outputs is not None, timeout=30_000)
+    # Filled panels are wider than empty ones (the counterfactual tiles carry their verdicts).
+    window.show_panel("counterfactuals")
+    qtbot.waitUntil(lambda: window.insight.counterfactuals.result is not None, timeout=30_000)
     for panel in PANEL_IDS:
         assert window.show_panel(panel), panel
         page = window.panel_pages.get(panel)
@@ -81,3 +85,5 @@ def test_every_panel_fits_the_side_tab_of_a_window_at_its_usual_size(full_window
         qtbot.wait(50)
         assert scroller.widget().width() <= scroller.viewport().width(), panel
         assert not scroller.horizontalScrollBar().isVisible(), panel
+        if panel not in ("overview", "two-digits"):  # pages of cards and of sliders, read by scrolling
+            assert not scroller.verticalScrollBar().isVisible(), panel

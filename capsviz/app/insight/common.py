@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QIcon, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QWidget
 
 from capsviz.app import theme
 from capsviz.app.views.pixels import grey_qimage
@@ -46,6 +46,17 @@ def place(
         grid.setRowStretchFactor(k, stretch.get("rows", {}).get(k, 1) if k < used_rows else 0)
     for k in range(grid.columnCount()):
         grid.setColumnStretchFactor(k, stretch.get("cols", {}).get(k, 1) if k < used_cols else 0)
+
+
+def fill_remaining_height(view: QWidget, minimum: int) -> None:
+    """Let a chart take the height its panel has left instead of asking for its own.
+
+    A plot widget prefers a tall size; in a side tab that preference makes the
+    panel taller than the tab, which then scrolls to show the rest. Ignored
+    vertically, the chart takes what the other widgets leave, down to ``minimum``.
+    """
+    view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+    view.setMinimumHeight(minimum)
 
 
 def compact(box: QComboBox, characters: int = 12) -> QComboBox:

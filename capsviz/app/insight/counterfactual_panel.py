@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QResizeEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from capsviz.analysis.counterfactual import Counterfactuals
 from capsviz.app import theme
@@ -17,6 +26,7 @@ from capsviz.app.insight.common import (
     add_legend,
     chart,
     digit_ticks,
+    fill_remaining_height,
     hint_label,
     set_title,
     thumbnail,
@@ -25,6 +35,7 @@ from capsviz.app.insight.common import (
 KEPT = theme.POSITIVE
 LOST = theme.NEGATIVE
 TILE_PIXELS = 64
+CHART_MIN_HEIGHT = 220
 
 
 class DigitTile(QFrame):
@@ -98,6 +109,7 @@ class CounterfactualPanel(Responsive, QWidget):
         self._result: Counterfactuals | None = None
         self._original: np.ndarray | None = None
         self._selected = 0
+        self.tiles_per_row = 0
         self.tiles = [DigitTile(j) for j in range(10)]
         self.strip = strip = QGridLayout()
         strip.setSpacing(4)
@@ -108,6 +120,7 @@ class CounterfactualPanel(Responsive, QWidget):
         self.use_button.clicked.connect(self._use_clicked)
         self.use_button.setEnabled(False)
         self.view = pg.GraphicsLayoutWidget()
+        fill_remaining_height(self.view, CHART_MIN_HEIGHT)
         self.plot = chart(self.view.ci, "lengths", "digit capsule j", "length ‖v_j‖")
         digit_ticks(self.plot.getAxis("bottom"))
         self.plot.setYRange(0, 1.25, padding=0)
@@ -130,6 +143,9 @@ class CounterfactualPanel(Responsive, QWidget):
         footer.addWidget(self.use_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        # The tiles' row must not become the panel's minimum width: the panel then gets a narrow
+        # tab's width, and the tiles wrap into more rows instead of scrolling sideways.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.addLayout(strip)
         layout.addWidget(self.view, 1)
         layout.addLayout(footer)
@@ -138,10 +154,33 @@ class CounterfactualPanel(Responsive, QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.follow_width()
+        self._fit_tiles()
+
+    def minimumSizeHint(self) -> QSize:
+        """Two tiles wide (they wrap to the width there is) and as tall as their arrangement needs."""
+        margins = self.layout().contentsMargins()
+        width = 2 * self._tile_pitch() + margins.left() + margins.right()
+        return QSize(width, super().minimumSizeHint().height())
+
+    def _tile_pitch(self) -> int:
+        return max(tile.sizeHint().width() for tile in self.tiles) + self.strip.horizontalSpacing()
 
     def arrange(self, narrow: bool) -> None:
-        """The ten tiles in one row when wide, in two rows of five when narrow."""
-        per_row = 5 if narrow else 10
+        """The tiles follow the width (see :meth:`_fit_tiles`); nothing else changes with it."""
+        self._fit_tiles()
+
+    def _fit_tiles(self) -> None:
+        """Ten tiles in a row where they fit, else five, else as many as fit (two at least).
+
+        A tile is as wide as its verdict ("→ 7 ✓ 0.93"), so this runs again when
+        new verdicts arrive as well as when the panel is resized.
+        """
+        margins = self.layout().contentsMargins()
+        fits = max(2, (self.width() - margins.left() - margins.right()) // self._tile_pitch())
+        per_row = 10 if fits >= 10 else 5 if fits >= 5 else fits
+        if per_row == self.tiles_per_row:
+            return
+        self.tiles_per_row = per_row
         for j, tile in enumerate(self.tiles):
             self.strip.removeWidget(tile)
             self.strip.addWidget(tile, j // per_row, j % per_row)
@@ -163,6 +202,7 @@ class CounterfactualPanel(Responsive, QWidget):
                 tile.show_result(
                     result.images[j], prediction, float(result.lengths[j, prediction]), bool(result.kept[j])
                 )
+            self._fit_tiles()
         self.select(self._selected)
 
     def select(self, digit: int) -> None:

@@ -74,15 +74,17 @@ class GalleryPanel(QWidget):
         self.list.setGridSize(QSize(ICON + 26, ICON + 30))
         self.list.setUniformItemSizes(True)
         self.list.itemClicked.connect(self._clicked)
-        top = QHBoxLayout()
+        top, survey = QHBoxLayout(), QHBoxLayout()
         top.addWidget(QLabel("show"))
         top.addWidget(self.kind_box)
         top.addWidget(self.summary, 1)
-        top.addWidget(self.progress)
-        top.addWidget(self.compute_button)
+        # The survey's progress and button get a row of their own, so the panel fits a side tab.
+        survey.addWidget(self.progress, 1)
+        survey.addWidget(self.compute_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
+        layout.addLayout(survey)
         layout.addWidget(self.list, 1)
         layout.addWidget(
             hint_label(

@@ -25,12 +25,14 @@ from capsviz.app.insight.common import (
     add_legend,
     chart,
     digit_ticks,
+    fill_remaining_height,
     hint_label,
     thumbnail_icon,
 )
 from capsviz.app.insight.morph_panel import MorphPanel
 
 ICON = 56
+CHART_MIN_HEIGHT = 200
 
 
 class HistoryPanel(QWidget):
@@ -87,6 +89,7 @@ class HistoryPanel(QWidget):
         buttons.addWidget(self.png_button)
         buttons.addWidget(self.json_button)
         self.view = pg.GraphicsLayoutWidget()
+        fill_remaining_height(self.view, CHART_MIN_HEIGHT)
         self.plot = chart(self.view.ci, "current vs kept", "digit capsule j", "length ‖v_j‖")
         digit_ticks(self.plot.getAxis("bottom"))
         self.plot.setYRange(0, 1.25, padding=0)

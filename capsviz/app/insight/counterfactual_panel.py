@@ -235,8 +235,12 @@ class CounterfactualPanel(Responsive, QWidget):
             [ORIGINAL, picked],
         )
         prediction = int(self._result.predictions[j])
-        verdict = "identity kept" if self._result.kept[j] else f"the network sees a {prediction}"
-        set_title(self.plot, f"capsule {self._result.source} drawn as {j}, fed back: {verdict}")
+        verdict = "kept" if self._result.kept[j] else f"seen as {prediction}"
+        set_title(self.plot, f"capsule {self._result.source} drawn as {j}: {verdict}")
+        self.plot.setToolTip(
+            f"The pose of capsule {self._result.source} decoded as a {j} and fed back through the network: "
+            + ("it keeps its identity." if self._result.kept[j] else f"the network sees a {prediction}.")
+        )
 
     def _tile_clicked(self, digit: int) -> None:
         self.select(digit)

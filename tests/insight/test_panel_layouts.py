@@ -31,6 +31,8 @@ def test_narrow_panels_fit_a_side_tab(shown):
         assert panel.narrow and panel.width() <= 480
     invariance = shown(InvariancePanel(), (470, 760))
     assert invariance.view.ci.geometry().width() <= invariance.view.width() + 1
+    for chart in (invariance.lengths_plot, invariance.sweep_plot):  # room for ten digit ticks and a title
+        assert chart.vb.width() >= 10 * 25, chart.titleLabel.full_text
     tiles = shown(CounterfactualPanel(), (470, 760))
     rows = {tiles.strip.getItemPosition(tiles.strip.indexOf(tile))[0] for tile in tiles.tiles}
     assert rows == {0, 1}  # empty tiles are narrow: two rows of five

@@ -191,9 +191,9 @@ class InvariancePanel(Responsive, QWidget):
             QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight
         )
         self.side.setAlignment(Qt.AlignmentFlag.AlignTop)
-        if narrow:
-            cells = [(self.original_plot, 0, 0), (self.moved_plot, 0, 1), (self.lengths_plot, 1, 0),
-                     (self.sweep_plot, 1, 1), (self.pose_plot, 2, 0, 1, 2)]  # fmt: skip
+        if narrow:  # each chart as wide as the panel: ten digit ticks need about 190 px
+            cells = [(self.original_plot, 0, 0), (self.moved_plot, 0, 1), (self.lengths_plot, 1, 0, 1, 2),
+                     (self.sweep_plot, 2, 0, 1, 2), (self.pose_plot, 3, 0, 1, 2)]  # fmt: skip
             place(self.view.ci, cells)
         else:
             cells = [(self.original_plot, 0, 0), (self.moved_plot, 0, 1), (self.lengths_plot, 0, 2),

@@ -110,6 +110,12 @@ def survey_path(model: CapsNet, images: np.ndarray, folder: Path | None = None) 
     return (folder or cache_dir()) / f"survey-{model_key(model)}-{array_key(images)}.npz"
 
 
+def cached_count(model: CapsNet, images: np.ndarray, folder: Path | None = None) -> int:
+    """How many of ``images`` (from the first) the cache holds this model's survey of."""
+    cached = load_arrays(survey_path(model, images, folder)) or {}
+    return len(cached.get("lengths", ()))
+
+
 def load_or_run_survey(
     model: CapsNet,
     images: np.ndarray,

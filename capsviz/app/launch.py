@@ -114,8 +114,9 @@ def wait_until(condition: object, timeout_s: float) -> bool:
 def _finish_survey(window: object) -> bool:
     """Run the test-set survey to the end (cached after the first time), so statistics and labels show."""
     surveyor = window.insight.surveyor
+    if not surveyor.cached():
+        print("capsviz: surveying the test set for the statistics (cached for next time)…", file=sys.stderr)
     window.insight.start_survey()
-    print("capsviz: surveying the test set for the statistics (cached for next time)…", file=sys.stderr)
     return wait_until(
         lambda: surveyor.result is not None and not surveyor.running,
         SURVEY_TIMEOUT_S,
@@ -161,8 +162,11 @@ def _show_session(window: object, path: str) -> bool:
     note = apply_session(window, session, Path(path).parent)
     if note:
         print(f"capsviz: warning: {note}", file=sys.stderr)
-    survey_first = needs_survey(session.panel, session.data_ranges)
-    if survey_first and getattr(window, "insight", None) is not None and not _finish_survey(window):
+    insight = getattr(window, "insight", None)
+    survey_first = needs_survey(session.panel, session.data_ranges) or (
+        insight is not None and insight.surveyor.cached()
+    )
+    if survey_first and insight is not None and not _finish_survey(window):
         print("capsviz: warning: the test-set survey did not finish in time", file=sys.stderr)
     jobs = window.controller.jobs
     return wait_until(lambda: not jobs.busy("load") and window.controller.answered, SCREENSHOT_TIMEOUT_S)
@@ -201,7 +205,10 @@ def _show_scene(window: object, scene: ScreenshotScene) -> bool | None:
     if not window.show_panel(scene.panel):
         print(f"capsviz: error: this window has no {scene.panel} panel", file=sys.stderr)
         return None
-    if scene.needs_survey and insight is not None and not _finish_survey(window):
+    # A cached survey is finished first on any scene: seconds, and the picture then shows the
+    # dimension names a person sees a moment after the window opens.
+    survey_first = scene.needs_survey or (insight is not None and insight.surveyor.cached())
+    if survey_first and insight is not None and not _finish_survey(window):
         print("capsviz: warning: the test-set survey did not finish in time", file=sys.stderr)
     for index in scene.kept:
         if insight is not None and _show_sample(window, index):

@@ -126,3 +126,24 @@ def test_a_session_with_data_ranges_surveys_first_then_widens_the_sliders(
     qtbot.waitUntil(lambda: window.pose_sliders.range_source() == "data", timeout=WAIT_MS * 4)
     assert window.insight.survey is not None
     window.close()
+
+
+def test_a_cached_survey_is_finished_before_any_scene(qtbot, pretrained, tmp_path, monkeypatch, capsys):
+    """With the survey cached, even a scene that does not need it shows the dimension names."""
+    from capsviz.analysis.survey import load_or_run_survey
+    from capsviz.app import create_window
+    from capsviz.data.mnist import load_shipped_test_set
+
+    monkeypatch.setenv("CAPSVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    window = create_window(model=pretrained)
+    qtbot.addWidget(window)
+    window.insight.surveyor.limit = 300
+    assert not window.insight.surveyor.cached()
+    images, labels = load_shipped_test_set()
+    load_or_run_survey(pretrained, images, labels, 300)
+    assert window.insight.surveyor.cached()
+
+    assert render_screenshot(window, str(tmp_path / "main.png"), ScreenshotScene(sample=0)) == 0
+    assert window.insight.survey is not None
+    assert window.insight.survey.labels.names.shape == (10, 16)
+    assert "surveying" not in capsys.readouterr().err  # read from the cache: no word of a survey

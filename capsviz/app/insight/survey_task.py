@@ -13,7 +13,7 @@ from capsviz.analysis.autolabel import load_or_compute_labels
 from capsviz.analysis.dimension_labels import DimensionLabels
 from capsviz.analysis.dimensions import DimensionStats, dimension_stats
 from capsviz.analysis.gallery import Gallery, gallery
-from capsviz.analysis.survey import Survey, load_or_run_survey
+from capsviz.analysis.survey import Survey, cached_count, load_or_run_survey
 from capsviz.app.insight.gallery_panel import GalleryPanel
 from capsviz.app.insight.what_panel import WhatPanel
 from capsviz.app.jobs import SURVEY as SURVEY_LANE
@@ -128,6 +128,15 @@ class SurveyBinding(QObject):
 
             self.test_set = load_shipped_test_set()
         return self.test_set
+
+    def cached(self) -> bool:
+        """Whether the cache holds this model's whole survey, so that finishing it takes seconds."""
+        model = self.model()
+        if model is None:
+            return False
+        images = self.digits()[0]
+        wanted = len(images) if self.limit is None else min(int(self.limit), len(images))
+        return cached_count(model, images, self.folder) >= wanted
 
     def start(self) -> None:
         """Begin the survey unless it is running (a finished one is simply run again from the cache)."""

@@ -111,16 +111,24 @@ def wait_until(condition: object, timeout_s: float) -> bool:
     return True
 
 
-def _finish_survey(window: object) -> bool:
-    """Run the test-set survey to the end (cached after the first time), so statistics and labels show."""
-    surveyor = window.insight.surveyor
-    if not surveyor.cached():
+def _finish_survey(window: object, needed: bool) -> None:
+    """Run the test-set survey to the end where the picture ``needed`` it, or where it is cached.
+
+    A cached survey is finished on any picture: it takes seconds, and the picture
+    then shows the dimension names a person sees a moment after the window opens.
+    """
+    insight = getattr(window, "insight", None)
+    if insight is None:
+        return
+    surveyor = insight.surveyor
+    cached = surveyor.cached()
+    if not (needed or cached):
+        return
+    if not cached:
         print("capsviz: surveying the test set for the statistics (cached for next time)…", file=sys.stderr)
-    window.insight.start_survey()
-    return wait_until(
-        lambda: surveyor.result is not None and not surveyor.running,
-        SURVEY_TIMEOUT_S,
-    )
+    insight.start_survey()
+    if not wait_until(lambda: surveyor.result is not None and not surveyor.running, SURVEY_TIMEOUT_S):
+        print("capsviz: warning: the test-set survey did not finish in time", file=sys.stderr)
 
 
 def _show_sample(window: object, index: int) -> bool:
@@ -162,12 +170,7 @@ def _show_session(window: object, path: str) -> bool:
     note = apply_session(window, session, Path(path).parent)
     if note:
         print(f"capsviz: warning: {note}", file=sys.stderr)
-    insight = getattr(window, "insight", None)
-    survey_first = needs_survey(session.panel, session.data_ranges) or (
-        insight is not None and insight.surveyor.cached()
-    )
-    if survey_first and insight is not None and not _finish_survey(window):
-        print("capsviz: warning: the test-set survey did not finish in time", file=sys.stderr)
+    _finish_survey(window, needs_survey(session.panel, session.data_ranges))
     jobs = window.controller.jobs
     return wait_until(lambda: not jobs.busy("load") and window.controller.answered, SCREENSHOT_TIMEOUT_S)
 
@@ -205,11 +208,7 @@ def _show_scene(window: object, scene: ScreenshotScene) -> bool | None:
     if not window.show_panel(scene.panel):
         print(f"capsviz: error: this window has no {scene.panel} panel", file=sys.stderr)
         return None
-    # A cached survey is finished first on any scene: seconds, and the picture then shows the
-    # dimension names a person sees a moment after the window opens.
-    survey_first = scene.needs_survey or (insight is not None and insight.surveyor.cached())
-    if survey_first and insight is not None and not _finish_survey(window):
-        print("capsviz: warning: the test-set survey did not finish in time", file=sys.stderr)
+    _finish_survey(window, scene.needs_survey)
     for index in scene.kept:
         if insight is not None and _show_sample(window, index):
             insight.keep_current()

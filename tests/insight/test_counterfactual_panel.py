@@ -58,5 +58,6 @@ def test_tiles_with_their_verdicts_fit_the_panels_width(panel, qtbot, width):
             assert tile.geometry().right() <= widget.width(), tile.digit
 
     qtbot.waitUntil(every_tile_inside, timeout=2000)
-    assert widget.tiles_per_row == (10 if width == 1000 else widget.tiles_per_row)
+    if width == 1000:
+        assert widget.tiles_per_row == 10
     assert widget.minimumSizeHint().width() <= width

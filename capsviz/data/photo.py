@@ -48,6 +48,30 @@ def _pool(x: torch.Tensor, size: tuple[int, int], low: bool) -> torch.Tensor:
     return x * sign
 
 
+def _mask_pool(mask: torch.Tensor, size: tuple[int, int], low: bool) -> torch.Tensor:
+    """:func:`_pool` for a mask of zeros and ones, in time independent of the window.
+
+    A window of a mask is all ink (the minimum) when its ink count equals its
+    size, and holds some ink (the maximum) when the count is above zero; counts
+    come from running sums, so a window across most of the picture (a ruled
+    line's) costs no more than a 3 × 3 one. Windows are placed and cut at the
+    edges exactly as :func:`_pool`'s replicated padding places them.
+    """
+    x = mask
+    for axis, window in ((-2, size[0]), (-1, size[1])):
+        if window == 1:
+            continue
+        length = x.shape[axis]
+        index = torch.arange(length)
+        first = (index - window // 2).clamp(min=0)
+        last = (index - window // 2 + window - 1).clamp(max=length - 1)
+        sums = F.pad(x.cumsum(axis), (0, 0, 1, 0) if axis == -2 else (1, 0))
+        count = sums.index_select(axis, last + 1) - sums.index_select(axis, first)
+        full = (last - first + 1).view(-1, 1) if axis == -2 else last - first + 1
+        x = (count >= full if low else count > 0).to(mask.dtype)
+    return x
+
+
 def flatten_background(ink_up: torch.Tensor, window: int) -> torch.Tensor:
     """``ink_up`` (ink brighter than paper) minus the paper's brightness.
 
@@ -68,7 +92,7 @@ def _lines(mask: torch.Tensor, horizontal: bool) -> torch.Tensor:
     if length < 16:
         return torch.zeros_like(mask)  # too small a picture for ruled lines
     size = (1, length) if horizontal else (length, 1)
-    opened = _pool(_pool(mask, size, low=True), size, low=False)
+    opened = _mask_pool(_mask_pool(mask, size, low=True), size, low=False)
     rows = opened[0, 0].any(dim=1 if horizontal else 0)
     starts = int((rows[1:] & ~rows[:-1]).sum()) + int(rows[0])
     return opened if starts >= 2 else torch.zeros_like(mask)
@@ -153,7 +177,8 @@ def clean_photo(ink_up: np.ndarray) -> np.ndarray | None:
     lines = _lines(mask.float(), horizontal=True) + _lines(mask.float(), horizontal=False)
     if float(lines.sum()) > 0:
         mask = mask & (lines == 0)
-        mask = _pool(_pool(mask.float(), (3, 3), low=False), (3, 3), low=True) > 0  # heal cut strokes
+        # a closing joins strokes the lines cut
+        mask = _mask_pool(_mask_pool(mask.float(), (3, 3), low=False), (3, 3), low=True) > 0
     if float(mask.float().mean()) > 0.5:
         return None  # ink everywhere: a texture or a picture, not a digit on paper
     group = digit_group(mask[0, 0].numpy())
@@ -161,7 +186,7 @@ def clean_photo(ink_up: np.ndarray) -> np.ndarray | None:
         return None
     # The digit's own pixels and a pixel around them (its anti-aliased edge), as bright as they stand
     # out from the flattened paper, strongest = 1, as for any other picture.
-    around = _pool(torch.from_numpy(group).float()[None, None], (3, 3), low=False)[0, 0] > 0
+    around = _mask_pool(torch.from_numpy(group).float()[None, None], (3, 3), low=False)[0, 0] > 0
     peak = float(residual[0, 0][torch.from_numpy(group)].max())
     ink = (residual[0, 0] / max(peak, 1e-6)).clamp(0, 1) * around.float()
     ink[ink < FAINT] = 0.0

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from capsviz.data.paper import PAPERS, photo_of
-from capsviz.data.photo import label_pieces, looks_like_paper
+from capsviz.data.photo import _mask_pool, label_pieces, looks_like_paper
 from capsviz.data.preprocess import preprocess_stages
 
 
@@ -69,3 +69,21 @@ def test_pieces_are_labelled_by_8_connectivity() -> None:
     mask[6:8, 6:9] = True
     labels = label_pieces(mask)
     assert labels[1, 1] == labels[2, 2] != labels[6, 6] and len(np.unique(labels)) == 3
+
+
+def test_mask_opening_and_closing_equal_the_plain_sliding_window() -> None:
+    """The running-sum erosion and dilation agree with a min and max over each window, edges included."""
+    rng = np.random.default_rng(5)
+    for _ in range(60):
+        height, width = rng.integers(1, 30, 2)
+        mask = (rng.random((height, width)) < rng.random()).astype(np.float32)
+        size = tuple(int(n) for n in rng.integers(1, 40, 2))
+        for low in (True, False):
+            expected = np.empty_like(mask)
+            for y in range(height):
+                for x in range(width):
+                    top, left = max(0, y - size[0] // 2), max(0, x - size[1] // 2)
+                    window = mask[top : y - size[0] // 2 + size[0], left : x - size[1] // 2 + size[1]]
+                    expected[y, x] = window.min() if low else window.max()
+            got = _mask_pool(torch.from_numpy(mask)[None, None], size, low)[0, 0].numpy()
+            np.testing.assert_array_equal(got, expected, err_msg=f"{size} low={low}")

@@ -52,3 +52,40 @@ def test_a_new_model_makes_the_survey_stale(qtbot, pretrained, mnist_test, tmp_p
     surveyor.reset()
     assert results[-1] is None and surveyor.result is None and not surveyor.started
     qtbot.waitUntil(lambda: not surveyor.running, timeout=WAIT_MS)
+
+
+def test_a_survey_finished_mid_stroke_is_shown_when_the_pen_lifts(qtbot, pretrained, tmp_path, monkeypatch):
+    """Showing a survey redraws the What panel for about a tenth of a second: while the pen moves that
+    would hold the ink, so a survey that finishes then waits for the hand to lift."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from capsviz.app import create_window
+    from tests.app.app_helpers import canvas_point
+
+    monkeypatch.setenv("CAPSVIZ_CACHE_DIR", str(tmp_path / "cache"))
+    window = create_window(model=pretrained)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_panel("what")
+    canvas, left, keys = window.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    surveyor = window.insight.surveyor
+    surveyor.cancel(5)
+    surveyor.limit, surveyor.synchronous, surveyor.started = 40, True, False
+    finish = survey_task.run_survey
+
+    def pen_comes_down_during_the_last_batch(*args):
+        result = finish(*args)
+        QTest.mousePress(canvas, left, keys, canvas_point(canvas, 0.4, 0.4))
+        return result
+
+    monkeypatch.setattr(survey_task, "run_survey", pen_comes_down_during_the_last_batch)
+    surveyor.start()
+    QTest.mouseMove(canvas, canvas_point(canvas, 0.5, 0.6))
+    assert window.state.dimension_stats is None and surveyor.result is None, "not while the pen moves"
+    QTest.mouseRelease(canvas, left, keys, canvas_point(canvas, 0.5, 0.6))
+    assert surveyor.result is not None and surveyor.result.gallery.surveyed == 40
+    assert window.state.dimension_stats is surveyor.result.stats
+    assert window.state.dimension_labels is surveyor.result.labels

@@ -53,3 +53,13 @@ def test_built_wheel_carries_resources_and_loads_them_elsewhere(tmp_path) -> Non
     )
     location, count = out.stdout.split()
     assert Path(location) == target and count == "10000"
+
+
+def test_the_readme_gives_the_test_command_the_ci_runs() -> None:
+    """One copy-paste command installs and tests; CI runs exactly it, so the README cannot drift from it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Run the tests", 1)[1].split("\n## ", 1)[0]
+    command = section.split("```bash\n", 1)[1].split("\n```", 1)[0]
+    assert command == 'pip install -e ".[test]" && python -m pytest'
+    run = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert [line for line in run if "python -m pytest" in line and not line.startswith("#")] == [command]

@@ -112,7 +112,6 @@ class SurveyBinding(QObject):
         self.result: SurveyResult | None = None
         self.started = False
         self._count = (0, 0)  # digits done and total, as last reported
-        self._drawing = False
         self._held: SurveyResult | None = None  # arrived while a stroke was drawn; shown at pen-up
 
     @property
@@ -165,7 +164,6 @@ class SurveyBinding(QObject):
         shown when the pen lifts: showing it redraws the What panel's statistics
         and grid, about a tenth of a second the ink would otherwise lag by.
         """
-        self._drawing = paused
         self.jobs.pause(SURVEY, paused)
         if self.running:
             self.progress.emit(*self._count, paused)
@@ -190,7 +188,7 @@ class SurveyBinding(QObject):
         self.progress.emit(done, total, self.paused and done < total)
 
     def _finished(self, result: SurveyResult) -> None:
-        if self._drawing:
+        if self.paused:  # a stroke is being drawn
             self._held = result
             return
         self.result = result

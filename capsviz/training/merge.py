@@ -1,0 +1,150 @@
+"""Average the weights of several runs of one model into one file: ``python -m capsviz.training.merge``.
+
+Two runs that start from the same weights and train apart for a while end in
+one basin, on opposite sides of it; the mean of their weights (a "model soup",
+Wortsman et al. 2022) often reads better than either, where no more training
+at the same rate moves one run past its own scatter. The merged file is
+evaluated on the held-out set before it is written, so its ``test_accuracy``
+is measured, not inherited.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from capsviz.data.mnist import load_shipped_test_set
+from capsviz.model.capsnet import CapsNet
+from capsviz.model.weights import WeightsError, load_weights, save_weights
+from capsviz.training.datasets import DATASETS, make_task
+from capsviz.training.loop import percent
+
+STORAGE = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+EVAL_BATCH = 250
+# Set by save_weights or measured here; everything else comes from the source trained longest.
+NOT_INHERITED = ("format", "architecture", "input_size", "iterations", "date", "test_accuracy", "stored_as")
+
+
+def average_models(models: Sequence[CapsNet]) -> CapsNet:
+    """The first of ``models`` holding the mean of all their parameters (float32), in eval mode."""
+    if len(models) < 2:
+        raise WeightsError("averaging needs at least two weights files")
+    first = models[0]
+    for other in models[1:]:
+        if (other.input_size, other.iterations) != (first.input_size, first.iterations):
+            raise WeightsError(
+                f"cannot average a {first.input_size}×{first.input_size} model with "
+                f"{first.iterations} routing iterations and a {other.input_size}×{other.input_size} one "
+                f"with {other.iterations}"
+            )
+    states = [model.state_dict() for model in models]
+    mean = {name: torch.stack([state[name].float() for state in states]).mean(dim=0) for name in states[0]}
+    first.load_state_dict(mean)
+    return first.eval()
+
+
+def stored(model: CapsNet, storage: torch.dtype) -> CapsNet:
+    """``model`` with its parameters rounded as ``storage`` keeps them (what a reader of the file gets)."""
+    with torch.no_grad():
+        for tensor in model.state_dict().values():
+            tensor.copy_(tensor.to(storage).float())
+    return model
+
+
+@torch.no_grad()
+def held_out_accuracy(model: CapsNet, dataset: str, limit: int | None = None, quiet: bool = False) -> float:
+    """The run's own measure on its held-out set (for MultiMNIST: both digits of each pair read)."""
+    empty = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
+    task = make_task(dataset, empty, load_shipped_test_set(), limit_test=limit)
+    hits, count = 0, len(task.test_y)
+    with tqdm(total=count, desc="evaluating", unit=task.unit, disable=quiet, file=sys.stderr) as bar:
+        for start in range(0, count, EVAL_BATCH):
+            index = torch.arange(start, min(start + EVAL_BATCH, count))
+            lengths = model(task.test_images(index).to(model.device)).lengths.cpu()
+            hits += int(task.hits(lengths, task.test_y[index]).sum())
+            bar.update(len(index))
+    return hits / max(count, 1)
+
+
+def merge_files(
+    paths: Sequence[str | Path],
+    out: str | Path,
+    storage: str = "float32",
+    limit_test: int | None = None,
+    quiet: bool = False,
+) -> tuple[float, str]:
+    """Average the weights files ``paths``, measure the result, write it to ``out``.
+
+    Returns the accuracy and the dataset it was measured on.
+
+    The metadata (dataset, history, epochs) is that of the source trained the
+    most epochs, plus ``averaged_from``: each source's name, epochs and stated
+    accuracy.
+    """
+    models = [load_weights(path) for path in paths]
+    sources = [dict(model.metadata) for model in models]
+    dataset = sources[0].get("dataset", "mnist")
+    if dataset not in DATASETS or any(source.get("dataset", "mnist") != dataset for source in sources):
+        raise WeightsError("the weights files were not all trained on the same dataset")
+    longest = max(sources, key=lambda source: int(source.get("epochs", "0")))
+    merged = stored(average_models(models), STORAGE[storage])
+    accuracy = held_out_accuracy(merged, dataset, limit_test, quiet)
+    inherited = {key: value for key, value in longest.items() if key not in NOT_INHERITED}
+    inherited["test_images"] = str(limit_test or inherited.get("test_images", "10000"))
+    averaged_from = [
+        {
+            "file": Path(path).name,
+            "epochs": source.get("epochs"),
+            "test_accuracy": source.get("test_accuracy"),
+        }
+        for path, source in zip(paths, sources, strict=True)
+    ]
+    save_weights(
+        merged,
+        out,
+        STORAGE[storage],
+        **inherited,
+        test_accuracy=f"{accuracy:.4f}",
+        averaged_from=json.dumps(averaged_from),
+        **({"stored_as": storage} if storage != "float32" else {}),
+    )
+    return accuracy, dataset
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m capsviz.training.merge",
+        description="Average the weights of runs of one model (e.g. two continuations of one file) and "
+        "write the mean, measured on the held-out set, as a capsviz weights file.",
+    )
+    parser.add_argument("weights", nargs="+", help="two or more .safetensors weights files of one model")
+    parser.add_argument("--out", required=True, help="the merged weights file to write")
+    parser.add_argument(
+        "--storage", choices=tuple(STORAGE), default="float32", help="bfloat16 halves the file"
+    )
+    parser.add_argument("--limit-test", type=int, metavar="N", help="measure on the first N held-out items")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        accuracy, dataset = merge_files(args.weights, args.out, args.storage, args.limit_test, args.quiet)
+    except (WeightsError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    what = "both digits read in" if dataset == "multimnist" else "test accuracy"
+    print(f"wrote {args.out}: the mean of {len(args.weights)} files, {what} {percent(accuracy)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from capsviz.data.multimnist import INK, Pairs, both_found, pair_overlaps
+from capsviz.data.multimnist import INK, MAX_SHIFT, Pairs, both_found, pair_overlaps, place
 from capsviz.model.capsnet import CapsNet
 
 # Bins of "ink_of_smaller": the share of the smaller digit's ink box inside the other's box.
@@ -37,6 +37,14 @@ class PairAccuracy:
     both_read: float
     by_overlap: list[OverlapBin]
     less_ink_missed: float
+
+
+@dataclass(frozen=True)
+class LoneReading:
+    """How a two-digit model reads one digit alone: among its two longest capsules, and the longest."""
+
+    among_two: float
+    longest: float
 
 
 @torch.no_grad()
@@ -66,3 +74,19 @@ def accuracy_by_overlap(
     missed = ~read
     less_ink_missed = float(lesser_lost[missed].float().mean()) if missed.any() else float("nan")
     return PairAccuracy(float(read.float().mean()), bins, less_ink_missed)
+
+
+def lone_digits(model: CapsNet, digits: torch.Tensor, labels: torch.Tensor, seed: int = 0) -> LoneReading:
+    """Each digit ``[N, 28, 28]`` alone in the 36×36 frame, shifted by up to ±4 px as in the pairs.
+
+    A model trained on pairs only has never seen one digit alone; this says
+    whether it still finds it (among the two longest capsules) and whether it
+    puts it first, or expects a second digit that outshines it.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    shifts = torch.randint(-MAX_SHIFT, MAX_SHIFT + 1, (len(digits), 2), generator=generator)
+    lengths = read_lengths(model, place(digits, shifts).unsqueeze(1))
+    labels = torch.as_tensor(labels).long()
+    among_two = (lengths.topk(2, dim=1).indices == labels[:, None]).any(dim=1)
+    first = lengths.argmax(dim=1) == labels
+    return LoneReading(float(among_two.float().mean()), float(first.float().mean()))

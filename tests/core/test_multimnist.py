@@ -212,3 +212,29 @@ def test_accuracy_by_overlap_counts_each_pair_in_its_bin_and_names_the_digit_mis
         (0.9, 1.0, 1, 0.0),
     ]
     assert result.less_ink_missed == 1.0
+
+
+def test_a_lone_digit_is_placed_as_in_the_pairs_and_scored_among_two_and_first() -> None:
+    from types import SimpleNamespace
+
+    from capsviz.analysis.pair_accuracy import lone_digits
+
+    seen = []
+    lengths = torch.full((4, 10), 0.05)
+    lengths[0, 0] = lengths[3, 3] = 0.9  # digits 0 and 3: the longest
+    lengths[1, 5], lengths[1, 1] = 0.8, 0.6  # digit 1: second
+    lengths[2, 5], lengths[2, 6], lengths[2, 2] = 0.7, 0.6, 0.4  # digit 2: third, lost
+
+    def fake_model(images: torch.Tensor) -> SimpleNamespace:
+        seen.append(images)
+        return SimpleNamespace(lengths=lengths[: len(images)])
+
+    digits = torch.zeros(4, 28, 28, dtype=torch.uint8)
+    digits[:, 2:26, 2:26] = 255
+    reading = lone_digits(fake_model, digits, torch.tensor([0, 1, 2, 3]), seed=3)
+    assert (reading.among_two, reading.longest) == (0.75, 0.5)
+    (images,) = seen
+    assert images.shape == (4, 1, 36, 36)
+    assert torch.equal(images.flatten(1).sum(dim=1), torch.full((4,), 24.0 * 24.0))  # nothing cut off
+    tops = mm.ink_boxes(images[:, 0])[:, :2] - 6  # the block's corner moved from the centred (6, 6)
+    assert tops.abs().max() <= mm.MAX_SHIFT and len({tuple(t) for t in tops.tolist()}) > 1

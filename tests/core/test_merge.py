@@ -10,6 +10,7 @@ from safetensors import safe_open
 
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.weights import WeightsError, load_weights, read_weights, save_weights, shipped_weights_path
+from capsviz.training.checkpoint import load_checkpoint
 from capsviz.training.evaluate import accuracy
 from capsviz.training.merge import average_models, main, merge_files
 
@@ -51,6 +52,15 @@ def test_the_merged_file_holds_the_mean_and_the_accuracy_it_reads(two_runs, tmp_
         ("a.safetensors", "14", "0.9960"),
         ("b.safetensors", "20", "0.9900"),
     ]
+
+
+def test_training_resumes_from_the_merged_file_at_the_longest_run_s_epoch(two_runs, tmp_path) -> None:
+    out = tmp_path / "merged.safetensors"
+    merge_files(two_runs, out, limit_test=20, quiet=True)
+    model = CapsNet()
+    state = load_checkpoint(out, model, None)
+    assert (state.epoch, state.batch, state.history, state.fresh_optimizer) == (20, 0, [], True)
+    torch.testing.assert_close(model.W, read_weights(out)[0]["W"])
 
 
 def test_bfloat16_storage_is_measured_as_a_reader_gets_it(two_runs, tmp_path, mnist_test) -> None:

@@ -59,8 +59,13 @@ def stored(model: CapsNet, storage: torch.dtype) -> CapsNet:
 
 
 @torch.no_grad()
-def held_out_accuracy(model: CapsNet, dataset: str, limit: int | None = None, quiet: bool = False) -> float:
-    """The run's own measure on its held-out set (for MultiMNIST: both digits of each pair read)."""
+def held_out_accuracy(
+    model: CapsNet, dataset: str, limit: int | None = None, quiet: bool = False
+) -> tuple[float, int]:
+    """The run's own measure on its held-out set (for MultiMNIST: both digits of each pair read).
+
+    Returns the accuracy and how many held-out items it was measured on.
+    """
     empty = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
     task = make_task(dataset, empty, load_shipped_test_set(), limit_test=limit)
     hits, count = 0, len(task.test_y)
@@ -70,7 +75,7 @@ def held_out_accuracy(model: CapsNet, dataset: str, limit: int | None = None, qu
             lengths = model(task.test_images(index).to(model.device)).lengths.cpu()
             hits += int(task.hits(lengths, task.test_y[index]).sum())
             bar.update(len(index))
-    return hits / max(count, 1)
+    return hits / max(count, 1), count
 
 
 def merge_files(
@@ -95,9 +100,9 @@ def merge_files(
         raise WeightsError("the weights files were not all trained on the same dataset")
     longest = max(sources, key=lambda source: int(source.get("epochs", "0")))
     merged = stored(average_models(models), STORAGE[storage])
-    accuracy = held_out_accuracy(merged, dataset, limit_test, quiet)
+    accuracy, measured = held_out_accuracy(merged, dataset, limit_test, quiet)
     inherited = {key: value for key, value in longest.items() if key not in NOT_INHERITED}
-    inherited["test_images"] = str(limit_test or inherited.get("test_images", "10000"))
+    inherited["test_images"] = str(measured)
     averaged_from = [
         {
             "file": Path(path).name,

@@ -1,12 +1,19 @@
-"""Test-set accuracy, shared by training, the benchmark and the tests."""
+"""Test-set accuracy, shared by training, the weights merge, the benchmark and the tests."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
+from capsviz.model.baseline import BaselineCNN
 from capsviz.model.capsnet import CapsNet
 from capsviz.training.augment import to_float
+from capsviz.training.datasets import MnistTask
+from capsviz.training.kernels import autocast_for
+
+# Held-out items per evaluation step: small enough for a bar that moves every few seconds.
+HELD_OUT_BATCH = 250
 
 
 @torch.no_grad()
@@ -27,3 +34,29 @@ def accuracy(model: CapsNet, images: np.ndarray | torch.Tensor, labels: np.ndarr
     """Fraction of ``images`` classified as ``labels``."""
     preds = predict_all(model, images)
     return float((preds == torch.as_tensor(labels).long()).float().mean())
+
+
+@torch.no_grad()
+def held_out_hits(
+    model: CapsNet | BaselineCNN,
+    task: MnistTask,
+    share: torch.Tensor,
+    device: torch.device,
+    bar: tqdm,
+    precision: str = "fp32",
+) -> int:
+    """How many of the held-out items ``share`` the model reads right, by the task's own measure.
+
+    The one scoring loop behind a training run's evaluation (each process
+    passes its share) and the weights merge (all items); ``bar`` advances by
+    the items scored.
+    """
+    hits = 0
+    for start in range(0, len(share), HELD_OUT_BATCH):
+        index = share[start : start + HELD_OUT_BATCH]
+        with autocast_for(device, precision):
+            out = model(task.test_images(index).to(device))
+        scores = out if isinstance(out, torch.Tensor) else out.lengths
+        hits += int(task.hits(scores.float().cpu(), task.test_y[index]).sum())
+        bar.update(len(index))
+    return hits

@@ -31,9 +31,9 @@ from capsviz.training.checkpoint import TrainingState, load_checkpoint, save_che
 from capsviz.training.config import TrainConfig, TrainingStopped
 from capsviz.training.datasets import make_task
 from capsviz.training.distributed import all_reduce_sum, barrier, init_topology, shutdown
+from capsviz.training.evaluate import held_out_hits
 from capsviz.training.kernels import autocast_for, channels_last_convolutions
 
-EVAL_BATCH = 250  # test images per evaluation step: small enough for a bar that moves every few seconds
 # Adam with fresh moments takes full-size steps at once; on weights that are already trained
 # (a warm start, or a resume from weights alone) the learning rate ramps up over this many batches.
 WARMUP_BATCHES = 200
@@ -302,19 +302,10 @@ class Trainer:
         self.model.eval()
         task = self.task
         share = torch.arange(self.topology.rank, len(task.test_x), self.topology.world_size)
-        hits_total, scored = 0, 0
         # The test set takes 35-100 s on two CPU cores: a bar of its own, so the run never looks hung.
         with self._progress_bar(len(share), "evaluating on the test set", task.unit) as bar:
-            for start in range(0, len(share), EVAL_BATCH):
-                idx = share[start : start + EVAL_BATCH]
-                images = task.test_images(idx).to(self.device)
-                with autocast_for(self.device, self.config.precision):
-                    model_out = self.model(images)
-                scores = model_out if isinstance(model_out, torch.Tensor) else model_out.lengths
-                hits = task.hits(scores.float().cpu(), task.test_y[idx])
-                hits_total, scored = hits_total + int(hits.sum()), scored + len(idx)
-                bar.update(len(idx))
-        hits_total, scored = self._summed([hits_total, scored])
+            hits = held_out_hits(self.model, task, share, self.device, bar, self.config.precision)
+        hits_total, scored = self._summed([hits, len(share)])
         self.model.train()
         return hits_total / max(scored, 1.0)
 

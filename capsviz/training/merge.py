@@ -24,10 +24,10 @@ from capsviz.data.mnist import load_shipped_test_set
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.weights import WeightsError, load_weights, save_weights
 from capsviz.training.datasets import DATASETS, make_task
+from capsviz.training.evaluate import held_out_hits
 from capsviz.training.loop import percent
 
 STORAGE = {"float32": torch.float32, "bfloat16": torch.bfloat16}
-EVAL_BATCH = 250
 # Set by save_weights or measured here; everything else comes from the source trained longest.
 NOT_INHERITED = ("format", "architecture", "input_size", "iterations", "date", "test_accuracy", "stored_as")
 
@@ -68,13 +68,9 @@ def held_out_accuracy(
     """
     empty = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
     task = make_task(dataset, empty, load_shipped_test_set(), limit_test=limit)
-    hits, count = 0, len(task.test_y)
+    count = len(task.test_y)
     with tqdm(total=count, desc="evaluating", unit=task.unit, disable=quiet, file=sys.stderr) as bar:
-        for start in range(0, count, EVAL_BATCH):
-            index = torch.arange(start, min(start + EVAL_BATCH, count))
-            lengths = model(task.test_images(index).to(model.device)).lengths.cpu()
-            hits += int(task.hits(lengths, task.test_y[index]).sum())
-            bar.update(len(index))
+        hits = held_out_hits(model, task, torch.arange(count), model.device, bar)
     return hits / max(count, 1), count
 
 

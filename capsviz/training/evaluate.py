@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from tqdm import tqdm
@@ -44,19 +47,46 @@ def held_out_hits(
     device: torch.device,
     bar: tqdm,
     precision: str = "fp32",
-) -> int:
-    """How many of the held-out items ``share`` the model reads right, by the task's own measure.
+) -> torch.Tensor:
+    """Which of the held-out items ``share`` the model reads right, by the task's own measure: ``[N]`` bool.
 
     The one scoring loop behind a training run's evaluation (each process
-    passes its share) and the weights merge (all items); ``bar`` advances by
-    the items scored.
+    passes its share) and the weights merge (all items, item by item so that
+    two files can be compared on the same items); ``bar`` advances by the
+    items scored.
     """
-    hits = 0
+    hits = []
     for start in range(0, len(share), HELD_OUT_BATCH):
         index = share[start : start + HELD_OUT_BATCH]
         with autocast_for(device, precision):
             out = model(task.test_images(index).to(device))
         scores = out if isinstance(out, torch.Tensor) else out.lengths
-        hits += int(task.hits(scores.float().cpu(), task.test_y[index]).sum())
+        hits.append(task.hits(scores.float().cpu(), task.test_y[index]))
         bar.update(len(index))
-    return hits
+    return torch.cat(hits) if hits else torch.zeros(0, dtype=torch.bool)
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Two models on the same held-out items: only the items one reads and the other misses tell them apart.
+
+    On one shared test set the two accuracies are not independent samples;
+    McNemar's test weighs the items on which the models disagree, so the
+    difference comes with how far it lies from what chance alone gives.
+    """
+
+    only_first: int
+    only_second: int
+
+    @property
+    def z(self) -> float:
+        """The difference in standard deviations of a fair coin over the disagreements (0 without any)."""
+        disagreements = self.only_first + self.only_second
+        return (self.only_first - self.only_second) / math.sqrt(disagreements) if disagreements else 0.0
+
+
+def paired_difference(first: torch.Tensor, second: torch.Tensor) -> PairedDifference:
+    """Compare two ``[N]`` bool hit vectors of the same items."""
+    if first.shape != second.shape:
+        raise ValueError(f"hits of {len(first)} and {len(second)} items cannot be paired")
+    return PairedDifference(int((first & ~second).sum()), int((second & ~first).sum()))

@@ -305,7 +305,7 @@ class Trainer:
         # The test set takes 35-100 s on two CPU cores: a bar of its own, so the run never looks hung.
         with self._progress_bar(len(share), "evaluating on the test set", task.unit) as bar:
             hits = held_out_hits(self.model, task, share, self.device, bar, self.config.precision)
-        hits_total, scored = self._summed([hits, len(share)])
+        hits_total, scored = self._summed([int(hits.sum()), len(share)])
         self.model.train()
         return hits_total / max(scored, 1.0)
 

@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from capsviz.data.mnist import load_shipped_test_set
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.weights import WeightsError, load_weights, save_weights
 from capsviz.training.datasets import DATASETS, make_task
-from capsviz.training.evaluate import held_out_hits
+from capsviz.training.evaluate import PairedDifference, held_out_hits, paired_difference
 from capsviz.training.loop import percent
 
 STORAGE = {"float32": torch.float32, "bfloat16": torch.bfloat16}
@@ -59,19 +60,26 @@ def stored(model: CapsNet, storage: torch.dtype) -> CapsNet:
 
 
 @torch.no_grad()
-def held_out_accuracy(
+def read_held_out(
     model: CapsNet, dataset: str, limit: int | None = None, quiet: bool = False
-) -> tuple[float, int]:
-    """The run's own measure on its held-out set (for MultiMNIST: both digits of each pair read).
-
-    Returns the accuracy and how many held-out items it was measured on.
-    """
+) -> torch.Tensor:
+    """Which held-out items the model reads right by the run's own measure (MultiMNIST: both digits)."""
     empty = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
     task = make_task(dataset, empty, load_shipped_test_set(), limit_test=limit)
     count = len(task.test_y)
     with tqdm(total=count, desc="evaluating", unit=task.unit, disable=quiet, file=sys.stderr) as bar:
-        hits = held_out_hits(model, task, torch.arange(count), model.device, bar)
-    return hits / max(count, 1), count
+        return held_out_hits(model, task, torch.arange(count), model.device, bar)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What a merge wrote: its accuracy on ``measured`` held-out items of ``dataset``, and, where asked, how
+    it compares item by item with another file."""
+
+    accuracy: float
+    dataset: str
+    measured: int
+    against: PairedDifference | None = None
 
 
 def merge_files(
@@ -80,23 +88,35 @@ def merge_files(
     storage: str = "float32",
     limit_test: int | None = None,
     quiet: bool = False,
-) -> tuple[float, str]:
+    against: str | Path | None = None,
+) -> Merged:
     """Average the weights files ``paths``, measure the result, write it to ``out``.
-
-    Returns the accuracy and the dataset it was measured on.
 
     The metadata (dataset, history, epochs) is that of the source trained the
     most epochs, plus ``averaged_from``: each source's name, epochs and stated
-    accuracy.
+    accuracy. With ``against`` (say, the weights the mean would replace) that
+    file is measured on the same held-out items and the two are compared item by
+    item, the fair test of whether the mean is better.
     """
     models = [load_weights(path) for path in paths]
+    reference = load_weights(against) if against is not None else None
     sources = [dict(model.metadata) for model in models]
     dataset = sources[0].get("dataset", "mnist")
-    if dataset not in DATASETS or any(source.get("dataset", "mnist") != dataset for source in sources):
+    others = sources + ([dict(reference.metadata)] if reference is not None else [])
+    if dataset not in DATASETS or any(source.get("dataset", "mnist") != dataset for source in others):
         raise WeightsError("the weights files were not all trained on the same dataset")
+    if reference is not None and reference.input_size != models[0].input_size:
+        raise WeightsError(
+            f"cannot compare a {models[0].input_size}×{models[0].input_size} model with the "
+            f"{reference.input_size}×{reference.input_size} one in {Path(against).name}"
+        )
     longest = max(sources, key=lambda source: int(source.get("epochs", "0")))
     merged = stored(average_models(models), STORAGE[storage])
-    accuracy, measured = held_out_accuracy(merged, dataset, limit_test, quiet)
+    hits = read_held_out(merged, dataset, limit_test, quiet)
+    comparison = None
+    if reference is not None:
+        comparison = paired_difference(hits, read_held_out(reference.eval(), dataset, limit_test, quiet))
+    accuracy, measured = float(hits.float().mean()) if len(hits) else 0.0, len(hits)
     inherited = {key: value for key, value in longest.items() if key not in NOT_INHERITED}
     inherited["test_images"] = str(measured)
     averaged_from = [
@@ -116,7 +136,17 @@ def merge_files(
         averaged_from=json.dumps(averaged_from),
         **({"stored_as": storage} if storage != "float32" else {}),
     )
-    return accuracy, dataset
+    return Merged(accuracy, dataset, measured, comparison)
+
+
+def describe_comparison(merged: Merged, against: str) -> str:
+    """``paired against REF on the same 10000 pairs: …``, in words and standard deviations."""
+    difference, unit = merged.against, "pairs" if merged.dataset == "multimnist" else "digits"
+    return (
+        f"paired against {against} on the same {merged.measured} {unit}: the mean reads "
+        f"{difference.only_first} that {Path(against).name} misses, {Path(against).name} reads "
+        f"{difference.only_second} that the mean misses ({difference.z:+.1f} standard deviations)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--storage", choices=tuple(STORAGE), default="float32", help="bfloat16 halves the file"
     )
     parser.add_argument("--limit-test", type=int, metavar="N", help="measure on the first N held-out items")
+    parser.add_argument(
+        "--against",
+        metavar="WEIGHTS",
+        help="also measure this file on the same held-out items and compare the two item by item "
+        "(e.g. the weights the mean would replace)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -138,12 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        accuracy, dataset = merge_files(args.weights, args.out, args.storage, args.limit_test, args.quiet)
+        merged = merge_files(
+            args.weights, args.out, args.storage, args.limit_test, args.quiet, against=args.against
+        )
     except (WeightsError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    what = "both digits read in" if dataset == "multimnist" else "test accuracy"
-    print(f"wrote {args.out}: the mean of {len(args.weights)} files, {what} {percent(accuracy)}")
+    what = "both digits read in" if merged.dataset == "multimnist" else "test accuracy"
+    print(f"wrote {args.out}: the mean of {len(args.weights)} files, {what} {percent(merged.accuracy)}")
+    if merged.against is not None:
+        print(describe_comparison(merged, args.against))
     return 0
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+import math
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 import torch
 from tqdm import tqdm
 
 from capsviz.training.datasets import make_task
-from capsviz.training.evaluate import HELD_OUT_BATCH, held_out_hits
+from capsviz.training.evaluate import HELD_OUT_BATCH, held_out_hits, paired_difference
 
 PAIRS = 2 * HELD_OUT_BATCH + 37  # three batches, the last one short
 NO_TRAINING = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
@@ -49,9 +51,10 @@ def test_pairs_are_scored_by_both_digits_and_shares_add_up(mnist_test) -> None:
     for share in (torch.arange(PAIRS), torch.arange(0, PAIRS, 2), torch.arange(1, PAIRS, 2)):
         with tqdm(total=len(share), file=io.StringIO()) as bar:
             model = ScriptedModel(scores, share, capsules=True)
-            counted.append(held_out_hits(model, task, share, torch.device("cpu"), bar))
+            hits = held_out_hits(model, task, share, torch.device("cpu"), bar)
         assert bar.n == len(share) and model.seen == len(share)
-        assert counted[-1] == int(right[share].sum())
+        assert torch.equal(hits, right[share])
+        counted.append(int(hits.sum()))
     assert counted[0] == counted[1] + counted[2]
 
 
@@ -64,4 +67,16 @@ def test_single_digits_are_scored_by_the_longest_and_plain_logits_are_read_too(m
     with tqdm(total=PAIRS, file=io.StringIO()) as bar:
         model = ScriptedModel(logits, share, capsules=False)
         hits = held_out_hits(model, task, share, torch.device("cpu"), bar)
-    assert hits == PAIRS - len(range(0, PAIRS, 4))
+    assert torch.equal(hits, torch.arange(PAIRS) % 4 != 0)
+
+
+def test_a_paired_difference_counts_only_the_items_the_two_disagree_on() -> None:
+    first = torch.tensor([True, True, True, False, False, True, True, False])
+    second = torch.tensor([True, False, False, True, False, True, False, False])
+    difference = paired_difference(first, second)
+    assert (difference.only_first, difference.only_second) == (3, 1)
+    assert difference.z == pytest.approx((3 - 1) / math.sqrt(4))
+    assert paired_difference(second, first).z == pytest.approx(-1.0)
+    assert paired_difference(first, first).z == 0.0
+    with pytest.raises(ValueError, match="cannot be paired"):
+        paired_difference(first, second[:5])

@@ -11,7 +11,7 @@ from safetensors import safe_open
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.weights import WeightsError, load_weights, read_weights, save_weights, shipped_weights_path
 from capsviz.training.checkpoint import load_checkpoint
-from capsviz.training.evaluate import accuracy
+from capsviz.training.evaluate import accuracy, paired_difference, predict_all
 from capsviz.training.merge import average_models, main, merge_files
 
 CHECKED = 300  # held-out digits: enough to see a wrong measurement, quick on two cores
@@ -37,8 +37,9 @@ def two_runs(tmp_path_factory):
 
 def test_the_merged_file_holds_the_mean_and_the_accuracy_it_reads(two_runs, tmp_path, mnist_test) -> None:
     out = tmp_path / "merged.safetensors"
-    measured, dataset = merge_files(two_runs, out, limit_test=CHECKED, quiet=True)
-    assert dataset == "mnist"
+    merged_run = merge_files(two_runs, out, limit_test=CHECKED, quiet=True)
+    measured = merged_run.accuracy
+    assert (merged_run.dataset, merged_run.measured, merged_run.against) == ("mnist", CHECKED, None)
     (a, _), (b, _), (merged, meta) = (read_weights(path) for path in (*two_runs, out))
     for name, value in merged.items():
         torch.testing.assert_close(value, (a[name] + b[name]) / 2, rtol=0, atol=1e-6)
@@ -65,7 +66,7 @@ def test_training_resumes_from_the_merged_file_at_the_longest_run_s_epoch(two_ru
 
 def test_bfloat16_storage_is_measured_as_a_reader_gets_it(two_runs, tmp_path, mnist_test) -> None:
     out = tmp_path / "half.safetensors"
-    measured, _ = merge_files(two_runs, out, storage="bfloat16", limit_test=CHECKED, quiet=True)
+    measured = merge_files(two_runs, out, storage="bfloat16", limit_test=CHECKED, quiet=True).accuracy
     with safe_open(str(out), framework="pt") as fh:
         assert {fh.get_slice(name).get_dtype() for name in fh.keys()} == {"BF16"}
         assert fh.metadata()["stored_as"] == "bfloat16"
@@ -95,3 +96,49 @@ def test_the_command_says_what_it_wrote(two_runs, tmp_path, capsys) -> None:
     assert main([*map(str, two_runs), "--out", str(out), "--limit-test", "50", "--quiet"]) == 0
     said = capsys.readouterr().out
     assert said.startswith(f"wrote {out}: the mean of 2 files, test accuracy ") and out.is_file()
+
+
+def test_against_another_file_the_mean_is_compared_item_by_item(
+    two_runs, tmp_path, mnist_test, capsys
+) -> None:
+    out = tmp_path / "paired.safetensors"
+    torch.manual_seed(1)
+    reference = str(save_weights(CapsNet(), tmp_path / "worse.safetensors", dataset="mnist"))  # untrained
+    assert (
+        main(
+            [
+                *map(str, two_runs),
+                "--out",
+                str(out),
+                "--limit-test",
+                str(CHECKED),
+                "--quiet",
+                "--against",
+                reference,
+            ]
+        )
+        == 0
+    )
+    images, labels = (torch.as_tensor(a[:CHECKED]) for a in mnist_test)
+    mean_right = predict_all(load_weights(out), images) == labels
+    reference_right = predict_all(load_weights(reference), images) == labels
+    only_mean = int((mean_right & ~reference_right).sum())
+    only_reference = int((reference_right & ~mean_right).sum())
+    said = capsys.readouterr().out.splitlines()
+    assert said[1] == (
+        f"paired against {reference} on the same {CHECKED} digits: the mean reads {only_mean} that "
+        f"worse.safetensors misses, worse.safetensors reads {only_reference} that the mean misses "
+        f"({paired_difference(mean_right, reference_right).z:+.1f} standard deviations)"
+    )
+    assert only_mean > 200 and only_reference < 30  # two good runs' mean against chance
+
+
+def test_a_reference_of_another_input_size_is_refused_before_anything_is_written(
+    two_runs, tmp_path, capsys
+) -> None:
+    large = save_weights(CapsNet(input_size=36), tmp_path / "large.safetensors", dataset="mnist")
+    out = tmp_path / "m.safetensors"
+    assert main([*map(str, two_runs), "--out", str(out), "--against", str(large), "--quiet"]) == 2
+    message = capsys.readouterr().err
+    assert message == "error: cannot compare a 28×28 model with the 36×36 one in large.safetensors\n"
+    assert not out.exists()

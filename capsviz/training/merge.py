@@ -24,7 +24,7 @@ from tqdm import tqdm
 from capsviz.data.mnist import load_shipped_test_set
 from capsviz.model.capsnet import CapsNet
 from capsviz.model.weights import WeightsError, load_weights, save_weights
-from capsviz.training.datasets import DATASETS, make_task
+from capsviz.training.datasets import DATASETS, MnistTask, make_task
 from capsviz.training.evaluate import PairedDifference, held_out_hits, paired_difference
 from capsviz.training.loop import percent
 
@@ -59,13 +59,14 @@ def stored(model: CapsNet, storage: torch.dtype) -> CapsNet:
     return model
 
 
-@torch.no_grad()
-def read_held_out(
-    model: CapsNet, dataset: str, limit: int | None = None, quiet: bool = False
-) -> torch.Tensor:
-    """Which held-out items the model reads right by the run's own measure (MultiMNIST: both digits)."""
+def held_out_task(dataset: str, limit: int | None = None) -> MnistTask:
+    """The run's held-out set, built once for every file measured on it."""
     empty = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
-    task = make_task(dataset, empty, load_shipped_test_set(), limit_test=limit)
+    return make_task(dataset, empty, load_shipped_test_set(), limit_test=limit)
+
+
+def read_held_out(model: CapsNet, task: MnistTask, quiet: bool = False) -> torch.Tensor:
+    """Which held-out items the model reads right by the run's own measure (MultiMNIST: both digits)."""
     count = len(task.test_y)
     with tqdm(total=count, desc="evaluating", unit=task.unit, disable=quiet, file=sys.stderr) as bar:
         return held_out_hits(model, task, torch.arange(count), model.device, bar)
@@ -112,10 +113,11 @@ def merge_files(
         )
     longest = max(sources, key=lambda source: int(source.get("epochs", "0")))
     merged = stored(average_models(models), STORAGE[storage])
-    hits = read_held_out(merged, dataset, limit_test, quiet)
+    task = held_out_task(dataset, limit_test)
+    hits = read_held_out(merged, task, quiet)
     comparison = None
     if reference is not None:
-        comparison = paired_difference(hits, read_held_out(reference.eval(), dataset, limit_test, quiet))
+        comparison = paired_difference(hits, read_held_out(reference.eval(), task, quiet))
     accuracy, measured = float(hits.float().mean()) if len(hits) else 0.0, len(hits)
     inherited = {key: value for key, value in longest.items() if key not in NOT_INHERITED}
     inherited["test_images"] = str(measured)
